@@ -1,0 +1,1 @@
+"""The provider-neutral engine. Imports neither google-genai, pandas nor ipywidgets."""

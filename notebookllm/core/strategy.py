@@ -1,0 +1,114 @@
+"""The strategy interface: how one work item's prompt becomes one output.
+
+A strategy is shared by many work items. The processor calls :meth:`LLMCallStrategy.prepare` once per strategy
+instance per run (before its first item), :meth:`~LLMCallStrategy.execute` once per attempt,
+:meth:`~LLMCallStrategy.on_error` after each failed attempt, and :meth:`~LLMCallStrategy.cleanup` once at the end
+of the run, also after failures. In a dry run it calls :meth:`~LLMCallStrategy.dry_run` instead of ``prepare`` and
+``execute``, so nothing is billed.
+
+``execute`` and ``on_error`` may leave out the ``state`` parameter (strategies written before retry state existed);
+the processor decides once per strategy class whether to pass it.
+
+Example:
+    >>> class Echo(LLMCallStrategy[str]):
+    ...     async def execute(self, prompt, attempt, timeout, state=None):
+    ...         return prompt.upper(), {"input_tokens": len(prompt), "output_tokens": len(prompt)}
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Generic, TypeVar
+
+from .classification import ErrorClassifier
+from .retry_state import RetryState
+from .tokens import TokenUsage, TokenUsageLike
+
+__all__ = ["LLMCallStrategy", "TOutput"]
+
+TOutput = TypeVar("TOutput")
+
+
+class LLMCallStrategy(ABC, Generic[TOutput]):
+    """Base class of every strategy. Subclasses implement :meth:`execute`; the other hooks are optional.
+
+    Class attributes:
+        cache_namespace: set it (e.g. ``"my-extractor/v2"``) to let the response cache key this strategy's
+            replies on ``(cache_namespace, prompt)``. Strategies that know their full request (the Gemini ones)
+            override :meth:`request_fingerprint` instead. ``None`` (the default) means: never cached.
+    """
+
+    cache_namespace: ClassVar[str | None] = None
+
+    async def prepare(self) -> None:
+        """Set up shared resources (clients, context caches). Called once per instance per run."""
+
+    @abstractmethod
+    async def execute(
+        self, prompt: str, attempt: int, timeout: float, state: RetryState | None = None
+    ) -> tuple[TOutput, TokenUsageLike | None]:
+        """Run one attempt; return ``(output, token_usage)``. Raise to fail the attempt.
+
+        ``attempt`` counts from 1 and does not advance on rate-limit waits. ``timeout`` is the per-attempt
+        budget in seconds; the framework enforces it too. ``state`` is this item's :class:`RetryState`.
+        """
+
+    async def on_error(self, exception: Exception, attempt: int, state: RetryState | None = None) -> None:
+        """Called after each failed attempt, before any retry. Exceptions raised here are logged and ignored."""
+
+    async def cleanup(self) -> None:
+        """Release shared resources. Called once per instance at the end of the run, also after failures."""
+
+    async def dry_run(self, prompt: str) -> tuple[TOutput, TokenUsageLike | None]:
+        """What a dry run returns for ``prompt``: a placeholder output and an input-token estimate.
+
+        Never sends a request and never calls :meth:`prepare`.
+        """
+        return f"[dry run] {prompt[:80]}", TokenUsage(input_tokens=max(1, len(prompt) // 4))  # type: ignore[return-value]
+
+    def default_error_classifier(self) -> ErrorClassifier | None:
+        """The classifier for this strategy's errors when the processor was not given one."""
+        return None
+
+    def request_fingerprint(self, prompt: str) -> dict[str, Any] | None:
+        """A JSON-serialisable description of the exact request ``prompt`` becomes, or ``None`` if uncacheable.
+
+        The response cache hashes it (:func:`fingerprint_digest`) to key one item's reply.
+        """
+        if self.cache_namespace is None:
+            return None
+        return {"namespace": self.cache_namespace, "prompt": prompt}
+
+
+def fingerprint_digest(fingerprint: dict[str, Any]) -> str:
+    """A stable SHA-256 hex digest of a request fingerprint (keys sorted, compact JSON)."""
+    blob = json.dumps(fingerprint, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@functools.cache
+def _accepts_state(cls: type, method: str) -> bool:
+    """Whether ``cls.method`` takes a ``state`` argument; decided once per class, not per call."""
+    params = inspect.signature(getattr(cls, method)).parameters
+    return "state" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+async def _call_execute(
+    strategy: LLMCallStrategy[Any], prompt: str, attempt: int, timeout: float, state: RetryState
+) -> tuple[Any, TokenUsageLike | None]:
+    if _accepts_state(type(strategy), "execute"):
+        return await strategy.execute(prompt, attempt, timeout, state=state)
+    return await strategy.execute(prompt, attempt, timeout)
+
+
+async def _call_on_error(
+    strategy: LLMCallStrategy[Any], exception: Exception, attempt: int, state: RetryState
+) -> None:
+    if _accepts_state(type(strategy), "on_error"):
+        await strategy.on_error(exception, attempt, state=state)
+    else:
+        await strategy.on_error(exception, attempt)

@@ -1,0 +1,78 @@
+"""Token accounting shared by every layer.
+
+A strategy reports what one attempt billed as a :class:`TokenUsage` or as a plain dict with the same keys;
+:meth:`TokenUsage.coerce` accepts both. ``input_tokens`` *includes* ``cached_input_tokens``, as the Gemini API
+counts them (``promptTokenCount`` includes ``cachedContentTokenCount``).
+
+Example:
+    >>> TokenUsage(input_tokens=10, output_tokens=5) + {"input_tokens": 2, "cached_input_tokens": 1}
+    TokenUsage(input_tokens=12, output_tokens=5, total_tokens=17, cached_input_tokens=1, thoughts_tokens=0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+__all__ = ["TokenUsage", "TokenUsageLike"]
+
+_FIELDS = ("input_tokens", "output_tokens", "total_tokens", "cached_input_tokens", "thoughts_tokens")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """Tokens billed by one attempt, or summed over many.
+
+    ``total_tokens`` defaults to input + output + thoughts when not given (or given as 0).
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cached_input_tokens: int = 0
+    thoughts_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"TokenUsage.{f.name} must be a non-negative int, got {value!r}")
+        if not self.total_tokens:
+            total = self.input_tokens + self.output_tokens + self.thoughts_tokens
+            object.__setattr__(self, "total_tokens", total)
+
+    @classmethod
+    def coerce(cls, value: TokenUsageLike | None) -> TokenUsage:
+        """Return ``value`` as a TokenUsage; ``None`` is zero usage, unknown dict keys are ignored.
+
+        Dict values that are ``None`` count as 0, because the Gemini API omits zero counts.
+        """
+        if value is None:
+            return ZERO_USAGE
+        if isinstance(value, TokenUsage):
+            return value
+        if isinstance(value, Mapping):
+            return cls(**{k: int(value.get(k) or 0) for k in _FIELDS})
+        raise TypeError(f"token usage must be a TokenUsage, a dict or None, got {type(value).__name__}")
+
+    def __add__(self, other: TokenUsageLike | None) -> TokenUsage:
+        o = TokenUsage.coerce(other)
+        return TokenUsage(
+            input_tokens=self.input_tokens + o.input_tokens,
+            output_tokens=self.output_tokens + o.output_tokens,
+            total_tokens=self.total_tokens + o.total_tokens,
+            cached_input_tokens=self.cached_input_tokens + o.cached_input_tokens,
+            thoughts_tokens=self.thoughts_tokens + o.thoughts_tokens,
+        )
+
+    __radd__ = __add__
+
+    def to_dict(self) -> dict[str, int]:
+        """The five counts as a plain dict (the shape strategies may return)."""
+        return {k: getattr(self, k) for k in _FIELDS}
+
+
+ZERO_USAGE = TokenUsage()
+
+TokenUsageLike = TokenUsage | Mapping[str, Any]
