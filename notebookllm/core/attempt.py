@@ -46,9 +46,7 @@ class AttemptContext:
         self.metadata.update(metadata)
 
 
-_current: contextvars.ContextVar[AttemptContext | None] = contextvars.ContextVar(
-    "notebookllm_attempt", default=None
-)
+_current: contextvars.ContextVar[AttemptContext | None] = contextvars.ContextVar("notebookllm_attempt", default=None)
 
 
 def current_attempt() -> AttemptContext | None:

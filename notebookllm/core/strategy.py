@@ -105,9 +105,7 @@ async def _call_execute(
     return await strategy.execute(prompt, attempt, timeout)
 
 
-async def _call_on_error(
-    strategy: LLMCallStrategy[Any], exception: Exception, attempt: int, state: RetryState
-) -> None:
+async def _call_on_error(strategy: LLMCallStrategy[Any], exception: Exception, attempt: int, state: RetryState) -> None:
     if _accepts_state(type(strategy), "on_error"):
         await strategy.on_error(exception, attempt, state=state)
     else:
