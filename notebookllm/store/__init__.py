@@ -1,1 +1,33 @@
-"""See DEVELOPERS.md for what this layer holds."""
+"""The durable store: one SQLite file per project folder holding the response cache and run checkpoints.
+
+Example:
+    >>> from notebookllm.store import Store, CacheMode
+    >>> store = Store.open(memory=True)
+    >>> session = store.begin_run([], cache_mode=CacheMode.READ_WRITE)
+    >>> session.pending, session.finished
+    ([], {})
+
+See :class:`Store` for the API, :mod:`notebookllm.store.codec` for how outputs are stored.
+"""
+
+from .codec import UnstorableOutputError, register_codec
+from .db import StoreWarning
+from .hygiene import SizeReport
+from .migrations import SCHEMA_VERSION
+from .records import StoredError
+from .session import CacheMode, RunSession, SavedUsage
+from .store import DEFAULT_PATH, Store
+
+__all__ = [
+    "DEFAULT_PATH",
+    "SCHEMA_VERSION",
+    "CacheMode",
+    "RunSession",
+    "SavedUsage",
+    "SizeReport",
+    "Store",
+    "StoreWarning",
+    "StoredError",
+    "UnstorableOutputError",
+    "register_codec",
+]

@@ -1,0 +1,180 @@
+"""Outputs as JSON, restored as the same types.
+
+An item's output can be anything a strategy returns: a string, a dict, a pydantic model, a ``GeminiResponse``
+dataclass wrapping a pydantic model, ... :func:`encode` turns it into JSON text in which every non-JSON value is a
+tagged node ``{"__nl__": "<module>:<qualname>", "v": ...}``; :func:`decode` imports the tagged types back.
+
+How a type is handled, first match wins:
+
+1. a codec registered for the type (or a base class) with :func:`register_codec` — for types that are neither
+   pydantic models nor dataclasses;
+2. pydantic models (anything with ``model_dump`` / ``model_validate``): ``model_dump(mode="json")``, restored
+   with ``model_validate``. This covers the google-genai response types too, without importing google-genai;
+3. dataclasses: field by field, each field encoded recursively, so ``GeminiResponse(output=Book(...))`` comes back
+   with a ``Book`` inside. This is why the store needs no import of ``notebookllm.gemini``: duck typing covers
+   its types, and the registry stays open for anything else;
+4. tuples, enums, and the JSON types themselves.
+
+Anything else raises :class:`UnstorableOutputError` (the result is then kept in memory only).
+
+Example:
+    >>> from datetime import date
+    >>> decode(encode({"when": date(2026, 11, 22), "pair": (1, 2)}))
+    {'when': datetime.date(2026, 11, 22), 'pair': (1, 2)}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import importlib
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["UnstorableOutputError", "decode", "encode", "from_jsonable", "register_codec", "to_jsonable"]
+
+_TAG = "__nl__"
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+_Encoder = Callable[[Any], Any]
+_Decoder = Callable[[Any], Any]
+_registry: dict[type, tuple[_Encoder, _Decoder]] = {}
+
+
+class UnstorableOutputError(TypeError):
+    """An output (or a value inside it) has a type the store cannot write as JSON."""
+
+
+def register_codec(cls: type, encode: _Encoder, decode: _Decoder) -> None:
+    """Teach the store a type that is neither a pydantic model nor a dataclass.
+
+    ``encode(value)`` must return JSON-compatible data (or values this module can encode), ``decode(data)`` the
+    value again. Subclasses of ``cls`` use the same codec unless they have their own.
+
+    Example:
+        >>> import uuid
+        >>> register_codec(uuid.UUID, str, uuid.UUID)
+    """
+    _registry[cls] = (encode, decode)
+
+
+def encode(value: Any) -> str:
+    """``value`` as compact JSON text with type tags (see the module docstring)."""
+    return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+
+
+def decode(text: str) -> Any:
+    """The value :func:`encode` wrote, as the same types. Raises if a tagged type can no longer be imported."""
+    return from_jsonable(json.loads(text))
+
+
+def to_jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data with type tags; the tree :func:`encode` serialises."""
+    if isinstance(value, _JSON_SCALARS) and type(value) in _JSON_SCALARS:
+        return value
+    if type(value) is list:
+        return [to_jsonable(v) for v in value]
+    if type(value) is dict:
+        if all(type(k) is str for k in value) and _TAG not in value:
+            return {k: to_jsonable(v) for k, v in value.items()}
+        # Non-string keys (or our tag as a key) would not survive JSON objects: keep them as pairs.
+        return _tagged(dict, [[to_jsonable(k), to_jsonable(v)] for k, v in value.items()])
+    cls = type(value)
+    codec = _find_codec(cls)
+    if codec is not None:
+        return _tagged(cls, to_jsonable(codec[0](value)))
+    if hasattr(value, "model_dump") and hasattr(cls, "model_validate"):
+        return _tagged(_pydantic_origin(cls), value.model_dump(mode="json"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _tagged(cls, {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, enum.Enum):
+        return _tagged(cls, to_jsonable(value.value))
+    if cls is tuple:
+        return _tagged(tuple, [to_jsonable(v) for v in value])
+    for base in (str, int, float):  # subclasses of JSON scalars that are not enums, e.g. ``class Label(str)``
+        if isinstance(value, base):
+            return _tagged(cls, base(value))
+    raise UnstorableOutputError(
+        f"cannot store a {_path(cls)} as JSON; return a pydantic model or a dataclass, "
+        f"or call notebookllm.store.register_codec({cls.__name__}, encode, decode)"
+    )
+
+
+def from_jsonable(data: Any) -> Any:
+    """Inverse of :func:`to_jsonable`."""
+    if type(data) is list:
+        return [from_jsonable(v) for v in data]
+    if type(data) is not dict:
+        return data
+    if _TAG not in data:
+        return {k: from_jsonable(v) for k, v in data.items()}
+    path, payload = data[_TAG], data["v"]
+    if path == "builtins:dict":
+        return {from_jsonable(k): from_jsonable(v) for k, v in payload}
+    if path == "builtins:tuple":
+        return tuple(from_jsonable(v) for v in payload)
+    cls = _import(path)
+    codec = _find_codec(cls)
+    if codec is not None:
+        return codec[1](from_jsonable(payload))
+    if hasattr(cls, "model_validate"):
+        return cls.model_validate(payload)
+    if dataclasses.is_dataclass(cls):
+        return _restore_dataclass(cls, {k: from_jsonable(v) for k, v in payload.items()})
+    return cls(payload)  # enums and scalar subclasses
+
+
+def _tagged(cls: type, payload: Any) -> dict[str, Any]:
+    return {_TAG: _path(cls), "v": payload}
+
+
+def _path(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _import(path: str) -> type:
+    module, _, qualname = path.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if not isinstance(obj, type):
+        raise TypeError(f"{path} is not a type")
+    return obj
+
+
+def _find_codec(cls: type) -> tuple[_Encoder, _Decoder] | None:
+    if not _registry:
+        return None
+    for base in cls.__mro__:
+        if base in _registry:
+            return _registry[base]
+    return None
+
+
+def _pydantic_origin(cls: type) -> type:
+    """``Model[int]`` has the importable name of ``Model``; validation with the origin keeps the field values."""
+    meta = getattr(cls, "__pydantic_generic_metadata__", None) or {}
+    return meta.get("origin") or cls
+
+
+def _restore_dataclass(cls: type, values: dict[str, Any]) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    init = {k: v for k, v in values.items() if k in fields and fields[k].init}
+    obj = cls(**init)
+    for name, value in values.items():
+        if name in fields and not fields[name].init:
+            object.__setattr__(obj, name, value)  # frozen dataclasses too
+    return obj
+
+
+register_codec(_dt.datetime, _dt.datetime.isoformat, _dt.datetime.fromisoformat)
+register_codec(_dt.date, _dt.date.isoformat, _dt.date.fromisoformat)
+register_codec(_dt.time, _dt.time.isoformat, _dt.time.fromisoformat)
+register_codec(_dt.timedelta, _dt.timedelta.total_seconds, lambda s: _dt.timedelta(seconds=s))
+register_codec(Decimal, str, Decimal)
+register_codec(set, list, set)
+register_codec(frozenset, list, frozenset)
+register_codec(bytes, bytes.hex, bytes.fromhex)

@@ -1,0 +1,94 @@
+"""The store's schema, as the ordered list of steps that built it.
+
+``PRAGMA user_version`` holds the schema version of a file. Opening a file applies the missing steps in one
+transaction each, so a store written by an older notebookllm is upgraded in place and keeps its rows; a file written
+by a newer notebookllm is refused (:class:`NewerSchemaError`) rather than damaged.
+
+Example:
+    >>> import sqlite3
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> upgrade(conn)
+    2
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+__all__ = ["SCHEMA_VERSION", "NewerSchemaError", "schema_version", "upgrade"]
+
+
+def _v1_responses(conn: sqlite3.Connection) -> None:
+    """Version 1: one row per stored reply, keyed by the request-fingerprint digest (or a run checkpoint key)."""
+    conn.execute(
+        """CREATE TABLE responses (
+            key TEXT PRIMARY KEY,
+            run_id TEXT,
+            success INTEGER NOT NULL,
+            output TEXT,
+            error TEXT,
+            error_info TEXT,
+            attempts INTEGER NOT NULL,
+            token_usage TEXT NOT NULL,
+            metadata TEXT NOT NULL,
+            latency_s REAL,
+            started_at REAL,
+            finished_at REAL,
+            created_at REAL NOT NULL
+        ) WITHOUT ROWID"""
+    )
+
+
+def _v2_runs_and_cost(conn: sqlite3.Connection) -> None:
+    """Version 2: a table of runs (for reports and ``clear``), the cost as a column (saved-cost sums without JSON
+    parsing), and an index for ``clear(older_than=...)``."""
+    conn.execute(
+        """CREATE TABLE runs (
+            run_id TEXT PRIMARY KEY,
+            name TEXT,
+            items INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("ALTER TABLE responses ADD COLUMN cost_usd REAL")
+    conn.execute("UPDATE responses SET cost_usd = json_extract(metadata, '$.cost_usd')")
+    conn.execute("CREATE INDEX responses_created_at ON responses (created_at)")
+
+
+_STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_responses, _v2_runs_and_cost)
+SCHEMA_VERSION = len(_STEPS)
+
+
+class NewerSchemaError(RuntimeError):
+    """The file was written by a newer notebookllm whose schema this version does not know."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the file (0 for a new, empty file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def upgrade(conn: sqlite3.Connection, *, to: int = SCHEMA_VERSION) -> int:
+    """Apply the steps missing from ``conn``'s schema, up to version ``to``; return the version reached.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): each step runs in its own transaction,
+    together with the version bump, so an interrupted upgrade leaves a consistent older version behind.
+    """
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"the store has schema version {current}, this notebookllm knows up to {SCHEMA_VERSION}; "
+            "upgrade notebookllm or use another store path"
+        )
+    for version in range(current + 1, to + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _STEPS[version - 1](conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return max(current, to)

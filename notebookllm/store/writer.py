@@ -1,0 +1,120 @@
+"""Grouped commits from one background thread.
+
+Callers (the event loop) only put statements on a queue, which never blocks. The writer thread takes everything
+queued, runs it in one transaction and commits, then starts over: under load a commit carries hundreds of rows,
+when idle each row is committed at once. What a hard kill can lose is therefore what was queued during one commit
+(milliseconds), far below the one-second budget, with no timer to tune.
+
+Example:
+    >>> from notebookllm.store.db import Database
+    >>> w = Writer(Database(None))
+    >>> w.submit("INSERT INTO runs VALUES (?, ?, ?, ?, ?)", ("r", None, 0, 0.0, 0.0))
+    >>> w.flush().result()
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import queue
+import sqlite3
+import threading
+import weakref
+from concurrent.futures import Future
+from typing import Any
+
+from .db import Database
+
+__all__ = ["Writer"]
+
+_log = logging.getLogger(__name__)
+
+_Statement = tuple[str, tuple[Any, ...]]
+_STOP = object()
+_MAX_BATCH = 5000  # rows per transaction: bounds a commit's latency under a flood of results
+
+_live_writers: weakref.WeakSet[Writer] = weakref.WeakSet()
+
+
+class Writer:
+    """Applies queued statements to a :class:`Database` in grouped transactions, on its own thread."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.committed = 0  # statements committed so far (for reports and tests)
+
+    def submit(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Queue one statement; it is committed with whatever else is queued. Never blocks."""
+        self._ensure_started()
+        self._queue.put((sql, params))
+
+    def flush(self) -> Future[None]:
+        """A future that completes once everything queued before this call is committed."""
+        done: Future[None] = Future()
+        self._ensure_started()
+        self._queue.put(done)
+        return done
+
+    def close(self) -> None:
+        """Commit what is queued and stop the thread (a later :meth:`submit` starts a new one)."""
+        with self._start_lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(_STOP)
+            thread.join()
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="notebookllm-store-writer", daemon=True)
+                self._thread.start()
+                _live_writers.add(self)
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < _MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            statements = [op for op in batch if isinstance(op, tuple)]
+            error = self._commit(statements) if statements else None
+            for op in batch:
+                if isinstance(op, Future):
+                    op.set_exception(error) if error else op.set_result(None)
+            if any(op is _STOP for op in batch):
+                return
+
+    def _commit(self, statements: list[_Statement]) -> BaseException | None:
+        def apply(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, group in itertools.groupby(statements, key=lambda s: s[0]):
+                    conn.executemany(sql, [params for _, params in group])
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        try:
+            self._db.run(apply)  # falls back to memory (and re-applies there) if the file fails
+        except Exception as exc:  # a bug, not a file failure: report it, keep the thread alive for later rows
+            _log.exception("notebookllm store: could not write %d rows", len(statements))
+            return exc
+        self.committed += len(statements)
+        return None
+
+
+@atexit.register
+def _flush_all_at_exit() -> None:
+    """A notebook or script that never closed its session still gets its queued results written."""
+    for writer in list(_live_writers):
+        writer.close()
