@@ -1,0 +1,152 @@
+"""Classifying the errors the google-genai SDK raises, for retries, cooldowns and result tables.
+
+Rules of :class:`GeminiErrorClassifier`, first match wins:
+
+* :class:`~notebookllm.gemini.GeminiBlockedError` → ``"blocked"``, not retryable (unless ``retry_blocked=True``).
+* :class:`~notebookllm.gemini.CacheVanishedError` → ``"cache_vanished"``, retryable (the cache was recreated).
+* :class:`~notebookllm.gemini.GeminiEmptyResponseError` → ``"empty"``, retryable.
+* ``google.genai.errors.APIError``:
+  * 429 whose quota is per day (a ``QuotaFailure`` ``quotaId`` containing ``PerDay``, else "per day"/"daily" in the
+    message) → ``"quota_exhausted"``: not retryable, ``is_quota_exhausted``;
+  * any other 429 → ``"rate_limit"``: retryable, ``is_rate_limit``, ``retry_after`` from ``RetryInfo.retryDelay``
+    (else "Please retry in Ns" in the message). Mentioning "quota" alone changes nothing: every Gemini 429 does;
+  * 408 → ``"timeout"``, 5xx → ``"server"``: retryable (``retry_after`` when the server sent RetryInfo);
+  * other 4xx (400, 401, 403, 404, ...) → ``"client"``: not retryable;
+  * any other status → ``"unknown"``, retryable.
+* httpx / httpx2 / aiohttp timeouts and ``asyncio.TimeoutError`` → ``"timeout"``; their connection errors →
+  ``"network"``: retryable.
+* Everything else: :class:`~notebookllm.DefaultErrorClassifier` (validation errors retryable, bugs not, ...).
+
+Example:
+    >>> GeminiErrorClassifier().classify(TimeoutError()).retryable
+    True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import re
+from typing import Any
+
+from google.genai import errors as genai_errors
+
+from ..core.classification import DefaultErrorClassifier, ErrorInfo
+from .errors import CacheVanishedError, GeminiBlockedError, GeminiEmptyResponseError
+
+__all__ = ["GeminiErrorClassifier", "retry_delay_of"]
+
+
+def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(timeouts, connection errors) of whichever HTTP libraries the installed SDK may use."""
+    # asyncio.TimeoutError is a distinct class before Python 3.11.
+    timeouts: list[type[BaseException]] = [TimeoutError, asyncio.TimeoutError]
+    network: list[type[BaseException]] = [ConnectionError]
+    # google-genai 1.x/2.x use httpx, 3.x httpx2, and client.aio uses aiohttp whenever it is importable.
+    for name in ("httpx", "httpx2", "aiohttp"):
+        try:
+            lib = importlib.import_module(name)
+        except ImportError:
+            continue
+        if name == "aiohttp":
+            timeouts.append(lib.ServerTimeoutError)
+            network.extend([lib.ClientConnectionError, lib.ClientPayloadError])
+        else:
+            timeouts.append(lib.TimeoutException)
+            network.append(lib.TransportError)  # ConnectError, ReadError, RemoteProtocolError, ...
+    return tuple(timeouts), tuple(network)
+
+
+_TIMEOUTS, _NETWORK = _transport_errors()
+_RETRY_IN = re.compile(r"retry in\s+([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\b", re.IGNORECASE)
+_DAILY = re.compile(r"per\s*day|daily", re.IGNORECASE)
+
+
+class GeminiErrorClassifier(DefaultErrorClassifier):
+    """The default classifier of Gemini strategies (see the module docstring for the rules).
+
+    Args:
+        retry_blocked: retry safety-blocked items (off by default: the same prompt is usually blocked again).
+    """
+
+    def __init__(self, *, retry_blocked: bool = False) -> None:
+        self.retry_blocked = retry_blocked
+
+    def classify(self, exc: BaseException) -> ErrorInfo:
+        if isinstance(exc, GeminiBlockedError):
+            return ErrorInfo(retryable=self.retry_blocked, category="blocked")
+        if isinstance(exc, CacheVanishedError):
+            return ErrorInfo(retryable=True, category="cache_vanished")
+        if isinstance(exc, GeminiEmptyResponseError):
+            return ErrorInfo(retryable=True, category="empty")
+        if isinstance(exc, genai_errors.APIError):
+            return self._classify_api_error(exc)
+        if isinstance(exc, _TIMEOUTS):
+            return ErrorInfo(retryable=True, category="timeout")
+        if isinstance(exc, _NETWORK):
+            return ErrorInfo(retryable=True, category="network")
+        return super().classify(exc)
+
+    def _classify_api_error(self, exc: genai_errors.APIError) -> ErrorInfo:
+        code = exc.code
+        retry_after = retry_delay_of(exc)
+        if code == 429:
+            if _is_daily_quota(exc):
+                return ErrorInfo(retryable=False, is_quota_exhausted=True, category="quota_exhausted")
+            return ErrorInfo(retryable=True, is_rate_limit=True, retry_after=retry_after, category="rate_limit")
+        if code == 408:
+            return ErrorInfo(retryable=True, retry_after=retry_after, category="timeout")
+        if 500 <= code <= 599:
+            return ErrorInfo(retryable=True, retry_after=retry_after, category="server")
+        if 400 <= code <= 499:
+            return ErrorInfo(retryable=False, category="client")
+        return ErrorInfo(retryable=True, category="unknown")
+
+
+def retry_delay_of(exc: genai_errors.APIError) -> float | None:
+    """Seconds the server asked us to wait: ``RetryInfo.retryDelay`` (``"7s"``), else "Please retry in 7.12s"."""
+    for detail in _error_details(exc):
+        if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            seconds = _duration_seconds(detail.get("retryDelay"))
+            if seconds is not None:
+                return seconds
+    match = _RETRY_IN.search(exc.message or "")
+    if match:
+        value = float(match.group(1))
+        return value / 1000 if match.group(2).lower() == "ms" else value
+    return None
+
+
+def _is_daily_quota(exc: genai_errors.APIError) -> bool:
+    quota_ids = [
+        str(violation.get("quotaId", ""))
+        for detail in _error_details(exc)
+        if str(detail.get("@type", "")).endswith("google.rpc.QuotaFailure")
+        for violation in detail.get("violations") or []
+        if isinstance(violation, dict)
+    ]
+    if quota_ids:
+        return any("PerDay" in quota_id for quota_id in quota_ids)
+    return bool(_DAILY.search(exc.message or ""))
+
+
+def _error_details(exc: genai_errors.APIError) -> list[dict[str, Any]]:
+    """``error.details`` of the body; the SDK's ``e.details`` is the whole body ``{"error": {...}}``."""
+    body = exc.details
+    if isinstance(body, list) and body:
+        body = body[0]
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+
+
+def _duration_seconds(value: Any) -> float | None:
+    """A protobuf Duration as JSON (``"7s"``, ``"7.5s"``) or as an object (``{"seconds": 7, "nanos": 0}``)."""
+    if isinstance(value, str) and value.endswith("s"):
+        try:
+            return float(value[:-1])
+        except ValueError:
+            return None
+    if isinstance(value, dict):
+        return float(value.get("seconds", 0)) + float(value.get("nanos", 0)) / 1e9
+    return None

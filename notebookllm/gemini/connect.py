@@ -1,0 +1,112 @@
+"""Getting a ``genai.Client``: the real Gemini API when there is a key, else the embedded emulator, said plainly.
+
+Example:
+    >>> import notebookllm as nl
+    >>> client = nl.connect()                  # GOOGLE_API_KEY / GEMINI_API_KEY set → real API; else the emulator
+    >>> client = nl.connect(emulator=True)     # always the local emulator (offline, free, deterministic)
+    >>> client = nl.connect(emulator=False)    # real API or MissingAPIKeyError naming the environment variables
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from google import genai
+from google.genai import types
+
+from ._display import announce
+from .errors import API_KEY_ENV_VARS, MissingAPIKeyError
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+
+__all__ = ["DEFAULT_MODEL", "connect", "default_client", "default_model", "embedded_emulator"]
+
+DEFAULT_MODEL = "gemini-2.5-flash"
+
+_lock = threading.Lock()
+_embedded: Emulator | None = None
+_defaults: dict[str, Any] = {"client": None, "model": None}
+
+
+def connect(
+    api_key: str | None = None,
+    *,
+    emulator: bool | None = None,
+    model: str | None = None,
+    http_options: types.HttpOptions | dict[str, Any] | None = None,
+) -> genai.Client:
+    """A ``genai.Client`` for the real Gemini API, or for the embedded emulator when there is no key.
+
+    Args:
+        api_key: the Gemini API key; defaults to ``GOOGLE_API_KEY``, then ``GEMINI_API_KEY``.
+        emulator: ``True`` always uses the local emulator, ``False`` never does (no key → :class:`MissingAPIKeyError`),
+            ``None`` uses it only when there is no key. The emulator is started once per process and announced
+            (an HTML banner in a notebook, an ``EmulatorInUseWarning`` in a terminal).
+        model: the model Gemini strategies use when they are not given one (default ``"gemini-2.5-flash"``).
+        http_options: passed to ``genai.Client`` (timeouts, retry options, ...).
+
+    The returned client also becomes the default of Gemini strategies created without ``client=``.
+    The key never appears in a repr or an error message of notebookllm.
+    """
+    key = None if emulator else (api_key or _key_from_env())
+    if key is None and emulator is False:
+        raise MissingAPIKeyError()
+    if key is not None:
+        client = genai.Client(api_key=key, vertexai=False, http_options=http_options)
+    else:
+        emu = embedded_emulator()
+        options = types.HttpOptions.model_validate(http_options or {}).model_copy(
+            update={"base_url": emu.base_url, "api_version": "v1beta"}
+        )
+        client = genai.Client(api_key=emu.api_key, vertexai=False, http_options=options)
+        announce(
+            f"notebookllm: no Gemini API key ({' / '.join(API_KEY_ENV_VARS)}), so answers come from the local "
+            f"emulator at {emu.base_url}; they are simulated, not Gemini's.",
+            "<div style='padding:6px 10px;border-left:4px solid #e8a317;background:#fff8e6'>"
+            "<b>notebookllm is using the local Gemini emulator</b> — no API key found "
+            f"(<code>{'</code> / <code>'.join(API_KEY_ENV_VARS)}</code>). Answers are simulated, not Gemini's. "
+            "Set a key and call <code>nl.connect()</code> again for the real API.</div>",
+        )
+    with _lock:
+        _defaults["client"] = client
+        _defaults["model"] = model or _defaults["model"]
+    return client
+
+
+def default_client() -> genai.Client:
+    """The client of the last :func:`connect` call; calls ``connect()`` if there was none."""
+    with _lock:
+        client = _defaults["client"]
+    return client if client is not None else connect()
+
+
+def default_model() -> str:
+    """The model given to the last :func:`connect` call that named one, else :data:`DEFAULT_MODEL`."""
+    return _defaults["model"] or DEFAULT_MODEL
+
+
+def embedded_emulator() -> Emulator:
+    """The process-wide emulator behind ``connect()`` without a key, started on first use, stopped at exit."""
+    global _embedded
+    with _lock:
+        if _embedded is None:
+            from ..emulator import Emulator, EmulatorConfig
+
+            emu = Emulator(EmulatorConfig(seed=0))
+            emu.start()
+            atexit.register(emu.stop)
+            _embedded = emu
+        return _embedded
+
+
+def _key_from_env() -> str | None:
+    # Same precedence as google-genai: GOOGLE_API_KEY wins over GEMINI_API_KEY.
+    for name in API_KEY_ENV_VARS:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None

@@ -1,0 +1,231 @@
+"""One Gemini context cache owned by one strategy: found or created once, renewed before expiry, recreated if gone.
+
+A cache is identified by its model and by a display name that carries a fingerprint of what it holds (contents,
+system instruction, tools) and a digest of the user's tags, e.g. ``notebookllm fp=3f2a… tags=9c1e…``. An existing
+cache is reused — within a run and across runs — only when model and display name both match, so changing the
+cached text, the system prompt, a tool or any tag creates a new cache.
+
+Renewal reads the expiry time the API returned; it never lists caches per call. A cache that would expire within
+the renewal buffer is not adopted (it could vanish before first use).
+
+Example:
+    >>> cache = ContextCache(client, "gemini-2.5-flash", contents=[...], tags={"prompt_version": "v1"})
+    >>> name = await cache.acquire()      # reuse a matching cache or create one
+    >>> name = await cache.ensure_fresh() # before each request: extends the TTL when expiry is near
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+__all__ = ["ContextCache"]
+
+logger = logging.getLogger(__name__)
+
+TAGS_UNSUPPORTED_WARNING = "Cache tags requested but not supported by API"
+_GONE = (403, 404)  # the Developer API answers an unknown or expired cache with one of these
+
+
+class ContextCache:
+    """A context cache for ``model`` holding ``contents`` / ``system_instruction`` / ``tools``.
+
+    Args:
+        client: the ``genai.Client``.
+        model: the model the cache belongs to (a cache only serves its own model).
+        contents, system_instruction, tools, tool_config: what the cache holds.
+        ttl_seconds: lifetime given at creation and at each renewal.
+        renewal_buffer_seconds: renew when less than this is left.
+        auto_renew: renew at all (else the cache simply expires; a vanished cache is still recreated).
+        tags: user labels; all must match for a cache to be reused.
+        clock: wall-clock seconds (expiry times are the server's wall clock); injectable for tests.
+    """
+
+    def __init__(
+        self,
+        client: genai.Client,
+        model: str,
+        *,
+        contents: Any = None,
+        system_instruction: Any = None,
+        tools: Any = None,
+        tool_config: Any = None,
+        ttl_seconds: float = 3600,
+        renewal_buffer_seconds: float = 300,
+        auto_renew: bool = True,
+        tags: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.ttl_seconds = ttl_seconds
+        self.renewal_buffer_seconds = renewal_buffer_seconds
+        self.auto_renew = auto_renew
+        self.tags = dict(tags or {})
+        self.clock = clock
+        self._create_config = types.CreateCachedContentConfig(
+            contents=contents, system_instruction=system_instruction, tools=tools, tool_config=tool_config
+        )
+        self.fingerprint = _digest(self._create_config.model_dump(mode="json", exclude_none=True))
+        self.reusable = _display_name_supported()
+        if self.tags and not self.reusable:
+            # Without a display name there is nowhere to keep fingerprint or tags. Matching on the model alone would
+            # reuse caches holding other content (batch-llm v0.3's bug), so we fall back to a fresh cache instead.
+            warnings.warn(TAGS_UNSUPPORTED_WARNING, stacklevel=2)
+            logger.warning("%s; creating a fresh cache instead of matching tags", TAGS_UNSUPPORTED_WARNING)
+        self.name: str | None = None
+        self.expire_time: float | None = None
+        self.created = 0
+        self.renewed = 0
+        self._lock: asyncio.Lock | None = None
+
+    @property
+    def display_name(self) -> str:
+        """What this cache is called at the API: fingerprint of the contents and digest of the tags."""
+        return f"notebookllm fp={self.fingerprint} tags={_digest(self.tags)}"
+
+    def identity(self) -> dict[str, Any]:
+        """What request fingerprints record instead of the (run-specific) cache name."""
+        return {"model": self.model, "fingerprint": self.fingerprint, "tags": dict(sorted(self.tags.items()))}
+
+    async def acquire(self) -> str:
+        """Adopt a matching, not nearly expired cache, else create one. Lists caches at most once per call."""
+        self._lock = asyncio.Lock()  # locks belong to one loop, and a new run may run on a new loop
+        async with self._lock:
+            return await self._find_or_create()
+
+    async def ensure_fresh(self) -> str:
+        """The cache name (acquired on first use), after extending the TTL if less than the buffer is left."""
+        if self.name is None or (self.auto_renew and self._due()):
+            async with self._loop_lock():
+                # Re-check: another worker may have acquired or renewed while we waited for the lock.
+                if self.name is None:
+                    await self._find_or_create()
+                elif self.auto_renew and self._due():
+                    await self._renew()
+        assert self.name is not None
+        return self.name
+
+    async def recreate_if_gone(self, used_name: str) -> bool:
+        """After a request naming ``used_name`` failed with 403/404: recreate the cache if it is really gone.
+
+        Returns ``True`` when a retry can succeed (the cache was recreated, by us or by another worker),
+        ``False`` when the cache is still there (the error had another cause).
+        """
+        async with self._loop_lock():
+            if self.name != used_name:
+                return True
+            try:
+                await self.client.aio.caches.get(name=used_name)
+            except genai_errors.ClientError as err:
+                if err.code not in _GONE:
+                    raise
+                logger.warning("context cache %s vanished; creating a new one", used_name)
+                await self._create()
+                return True
+            return False
+
+    async def delete(self) -> None:
+        """Delete the cache at the API (a cache already gone is fine)."""
+        name, self.name, self.expire_time = self.name, None, None
+        if name is None:
+            return
+        try:
+            await self.client.aio.caches.delete(name=name)
+        except genai_errors.ClientError as err:
+            if err.code not in _GONE:
+                raise
+
+    def forget(self) -> None:
+        """Drop the local handle but keep the cache at the API, for reuse by a later run."""
+        self.name, self.expire_time = None, None
+
+    # -- internals --------------------------------------------------------------------------------------------------
+
+    async def _find_or_create(self) -> str:
+        found = await self._find() if self.reusable else None
+        if found is not None:
+            self._adopt(found)
+            logger.info("reusing context cache %s (%s)", self.name, self.display_name)
+        else:
+            await self._create()
+        assert self.name is not None
+        return self.name
+
+    def _due(self) -> bool:
+        return self.expire_time is not None and self.clock() >= self.expire_time - self.renewal_buffer_seconds
+
+    def _loop_lock(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def _find(self) -> types.CachedContent | None:
+        wanted_model = _model_path(self.model)
+        best: types.CachedContent | None = None
+        pager = await self.client.aio.caches.list(config=types.ListCachedContentsConfig(page_size=100))
+        async for cache in pager:
+            if cache.display_name != self.display_name or _model_path(cache.model or "") != wanted_model:
+                continue
+            expires = cache.expire_time.timestamp() if cache.expire_time else None
+            if expires is None or expires - self.renewal_buffer_seconds <= self.clock():
+                continue  # nearly expired: adopting it risks a 403 on first use
+            if best is None or (best.expire_time and expires > best.expire_time.timestamp()):
+                best = cache
+        return best
+
+    async def _create(self) -> None:
+        config = self._create_config.model_copy(update={"ttl": _ttl(self.ttl_seconds)})
+        if self.reusable:
+            config = config.model_copy(update={"display_name": self.display_name})
+        cache = await self.client.aio.caches.create(model=self.model, config=config)
+        self.created += 1
+        self._adopt(cache)
+        logger.info("created context cache %s (%s)", self.name, self.display_name)
+
+    async def _renew(self) -> None:
+        assert self.name is not None
+        try:
+            cache = await self.client.aio.caches.update(
+                name=self.name, config=types.UpdateCachedContentConfig(ttl=_ttl(self.ttl_seconds))
+            )
+        except genai_errors.ClientError as err:
+            if err.code not in _GONE:
+                raise
+            logger.warning("context cache %s expired before renewal; creating a new one", self.name)
+            await self._create()
+            return
+        self.renewed += 1
+        self.expire_time = cache.expire_time.timestamp() if cache.expire_time else self.clock() + self.ttl_seconds
+
+    def _adopt(self, cache: types.CachedContent) -> None:
+        self.name = cache.name
+        self.expire_time = cache.expire_time.timestamp() if cache.expire_time else self.clock() + self.ttl_seconds
+
+
+def _display_name_supported() -> bool:
+    """Whether this google-genai can name caches (where fingerprint and tags are kept)."""
+    return "display_name" in types.CreateCachedContentConfig.model_fields
+
+
+def _digest(value: Any) -> str:
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _model_path(model: str) -> str:
+    return model if "/" in model else f"models/{model}"
+
+
+def _ttl(seconds: float) -> str:
+    return f"{seconds:g}s"

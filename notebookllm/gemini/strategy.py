@@ -1,0 +1,223 @@
+"""``GeminiStrategy``: one Gemini ``generateContent`` call per attempt, through ``client.aio``.
+
+Every reply, whatever ``include_metadata`` says, is reported to the running attempt: the billed tokens as soon as
+they are known (so a reply that then fails to parse still counts) and the result-row metadata (finish reason,
+safety ratings, blocked, block reason, model, model version, emulated, cost). A blocked prompt or a safety stop
+raises :class:`~notebookllm.gemini.GeminiBlockedError`; a reply that does not parse raises the (retryable) pydantic
+``ValidationError`` or ``json.JSONDecodeError``.
+
+Example:
+    >>> from pydantic import BaseModel
+    >>> class Book(BaseModel):
+    ...     title: str
+    ...     year: int
+    >>> strategy = GeminiStrategy(client, "gemini-2.5-flash", response_schema=Book, temperature=0.0)
+    >>> book, usage = await strategy.execute("Dune by Frank Herbert, as JSON", attempt=1, timeout=30)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+import json_repair
+import pydantic
+from google import genai
+from google.genai import types
+
+from ..core.attempt import current_attempt
+from ..core.classification import ErrorClassifier
+from ..core.retry_state import RetryState
+from ..core.strategy import LLMCallStrategy
+from ..core.tokens import TokenUsage
+from .classifier import GeminiErrorClassifier
+from .connect import default_client, default_model
+from .errors import GeminiBlockedError, GeminiEmptyResponseError
+from .pricing import estimate_cost
+from .response import response_metadata, to_gemini_response
+
+__all__ = ["GeminiStrategy"]
+
+TOutput = TypeVar("TOutput")
+
+ResponseParser = Callable[[types.GenerateContentResponse], Any]
+
+# Generation parameters that may be given as keyword arguments instead of inside ``config``.
+_GENERATION_PARAMS = ("temperature", "top_p", "top_k", "max_output_tokens", "seed", "stop_sequences", "safety_settings")
+
+
+class GeminiStrategy(LLMCallStrategy[TOutput]):
+    """Call a Gemini model once per attempt and parse the reply.
+
+    Args:
+        client: a ``genai.Client`` (see :func:`~notebookllm.connect`); defaults to the last ``connect()``'s client.
+        model: e.g. ``"gemini-2.5-flash"``; defaults to the model given to ``connect()``.
+        system_instruction: the system prompt.
+        config: a ``GenerateContentConfig`` (or dict) for anything else (tools, thinking config, ...).
+        temperature, top_p, top_k, max_output_tokens, seed, stop_sequences, safety_settings: generation parameters;
+            they override the same fields of ``config``.
+        response_schema: a pydantic model class (or list of them, or a JSON-schema dict): the request asks for JSON
+            of that shape and the output is the parsed, validated value. Slightly broken JSON is repaired first.
+        response_parser: ``parser(response) -> output``; takes precedence over the schema for the output.
+        include_metadata: return :class:`~notebookllm.gemini.GeminiResponse` (output + safety ratings, finish
+            reason, usage, raw response) instead of the bare output.
+        retry_blocked: let the default classifier retry safety-blocked items (off by default).
+
+    ``execute`` takes the item's :class:`~notebookllm.RetryState`; subclasses can read and write it and call
+    ``super().execute(...)``.
+    """
+
+    cache_namespace: ClassVar[str | None] = "notebookllm.gemini/1"
+
+    def __init__(
+        self,
+        client: genai.Client | None = None,
+        model: str | None = None,
+        *,
+        system_instruction: str | types.ContentUnion | None = None,
+        config: types.GenerateContentConfig | Mapping[str, Any] | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: float | None = None,
+        max_output_tokens: int | None = None,
+        seed: int | None = None,
+        stop_sequences: list[str] | None = None,
+        safety_settings: list[types.SafetySetting] | None = None,
+        response_schema: Any = None,
+        response_parser: ResponseParser | None = None,
+        include_metadata: bool = False,
+        retry_blocked: bool = False,
+    ) -> None:
+        self.client = client if client is not None else default_client()
+        self.model = model or default_model()
+        self.response_schema = response_schema
+        self.response_parser = response_parser
+        self.include_metadata = include_metadata
+        self.retry_blocked = retry_blocked
+        params = dict(
+            temperature=temperature,
+            top_p=top_p,
+            top_k=top_k,
+            max_output_tokens=max_output_tokens,
+            seed=seed,
+            stop_sequences=stop_sequences,
+            safety_settings=safety_settings,
+        )
+        if system_instruction is not None:
+            params["system_instruction"] = system_instruction
+        if response_schema is not None:
+            params.update(response_mime_type="application/json", response_schema=response_schema)
+        base = types.GenerateContentConfig.model_validate(config or {})
+        self.config = base.model_copy(update={k: v for k, v in params.items() if v is not None})
+
+    def __repr__(self) -> str:
+        # Never the client: its repr is harmless today, but nothing here should risk showing a key.
+        return f"{type(self).__name__}(model={self.model!r}, include_metadata={self.include_metadata})"
+
+    async def execute(
+        self, prompt: str, attempt: int, timeout: float, state: RetryState | None = None
+    ) -> tuple[Any, TokenUsage]:
+        """Send ``prompt``; return ``(output, usage)`` (``output`` is a ``GeminiResponse`` if ``include_metadata``)."""
+        return self._finish(await self._generate(prompt))
+
+    def default_error_classifier(self) -> ErrorClassifier:
+        """A :class:`~notebookllm.gemini.GeminiErrorClassifier` honouring ``retry_blocked``."""
+        return GeminiErrorClassifier(retry_blocked=self.retry_blocked)
+
+    def request_fingerprint(self, prompt: str) -> dict[str, Any]:
+        """The final request ``prompt`` becomes, as JSON: model, contents, full config (schema as JSON schema),
+        plus the strategy class and how its output is built. What the response cache keys on.
+        """
+        config = self.config.model_dump(
+            mode="json", exclude_none=True, exclude={"http_options", "response_schema", "cached_content"}
+        )
+        if self.response_schema is not None:
+            config["response_schema"] = _json_schema(self.response_schema)
+        return {
+            "namespace": self.cache_namespace,
+            "strategy": f"{type(self).__module__}.{type(self).__qualname__}",
+            "model": self.model,
+            "contents": [c.model_dump(mode="json", exclude_none=True) for c in self._contents(prompt)],
+            "config": config,
+            **self._fingerprint_extra(),
+            "output": {
+                "parser": _callable_name(self.response_parser),
+                "include_metadata": self.include_metadata,
+            },
+        }
+
+    # -- the request/response path shared with GeminiCachedStrategy -------------------------------------------------
+
+    def _fingerprint_extra(self) -> dict[str, Any]:
+        """Request parts that live outside ``config`` (the cached strategy's context cache identity)."""
+        return {}
+
+    def _contents(self, prompt: str) -> list[types.Content]:
+        return [types.Content(role="user", parts=[types.Part(text=prompt)])]
+
+    async def _generate(self, prompt: str) -> types.GenerateContentResponse:
+        """One request for ``prompt`` (the cached strategy names its cache here)."""
+        return await self._send(prompt, self.config)
+
+    async def _send(self, prompt: str, config: types.GenerateContentConfig) -> types.GenerateContentResponse:
+        ctx = current_attempt()
+        if ctx is not None:
+            ctx.annotate(model=self.model)
+        return await self.client.aio.models.generate_content(
+            model=self.model, contents=self._contents(prompt), config=config
+        )
+
+    def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
+        """Report usage and metadata to the running attempt, refuse blocked replies, parse the rest."""
+        reply = to_gemini_response(response)
+        usage = TokenUsage.coerce(reply.token_usage)
+        ctx = current_attempt()
+        if ctx is not None:
+            ctx.bill(usage)
+            ctx.annotate(**response_metadata(reply, self.model), cost_usd=estimate_cost(usage, self.model))
+        if reply.blocked:
+            raise GeminiBlockedError(reply)
+        reply.output = self._parse(response, reply.finish_reason)
+        return (reply if self.include_metadata else reply.output), usage
+
+    def _parse(self, response: types.GenerateContentResponse, finish_reason: str | None) -> Any:
+        if self.response_parser is not None:
+            return self.response_parser(response)
+        if self.response_schema is not None and response.parsed is not None:
+            return response.parsed
+        text = response.text
+        if text is None:
+            raise GeminiEmptyResponseError(finish_reason)
+        if self.response_schema is None:
+            return text
+        data = _load_json(text)
+        if isinstance(self.response_schema, (dict, types.Schema)):
+            return data
+        return pydantic.TypeAdapter(self.response_schema).validate_python(data)
+
+
+def _load_json(text: str) -> Any:
+    """Parse model JSON, repairing what json-repair can (a missing brace, a trailing comma, prose around it)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        repaired = json_repair.loads(text)
+        if not isinstance(repaired, (dict, list)):  # json-repair answers "" for text it cannot repair
+            raise err from None
+        return repaired
+
+
+def _json_schema(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return schema
+    if isinstance(schema, types.Schema):
+        return schema.model_dump(mode="json", exclude_none=True)
+    return pydantic.TypeAdapter(schema).json_schema()
+
+
+def _callable_name(fn: Callable[..., Any] | None) -> str | None:
+    # A name, never the source: the fingerprint must stay stable across kernels and reformatting.
+    if fn is None:
+        return None
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__qualname__)}"
