@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["TokenUsage", "TokenUsageLike"]
@@ -34,13 +34,25 @@ class TokenUsage:
     thoughts_tokens: int = 0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"TokenUsage.{f.name} must be a non-negative int, got {value!r}")
+        i, o, c, t = self.input_tokens, self.output_tokens, self.cached_input_tokens, self.thoughts_tokens
+        # Fast path first (exact ints): this runs for every attempt of every item.
+        if not (
+            type(i) is int
+            and type(o) is int
+            and type(c) is int
+            and type(t) is int
+            and type(self.total_tokens) is int
+            and min(i, o, c, t, self.total_tokens) >= 0
+        ):
+            self._check()
         if not self.total_tokens:
-            total = self.input_tokens + self.output_tokens + self.thoughts_tokens
-            object.__setattr__(self, "total_tokens", total)
+            object.__setattr__(self, "total_tokens", i + o + t)
+
+    def _check(self) -> None:
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"TokenUsage.{name} must be a non-negative int, got {value!r}")
 
     @classmethod
     def coerce(cls, value: TokenUsageLike | None) -> TokenUsage:
@@ -53,7 +65,14 @@ class TokenUsage:
         if isinstance(value, TokenUsage):
             return value
         if isinstance(value, Mapping):
-            return cls(**{k: int(value.get(k) or 0) for k in _FIELDS})
+            get = value.get
+            return cls(
+                int(get("input_tokens") or 0),
+                int(get("output_tokens") or 0),
+                int(get("total_tokens") or 0),
+                int(get("cached_input_tokens") or 0),
+                int(get("thoughts_tokens") or 0),
+            )
         raise TypeError(f"token usage must be a TokenUsage, a dict or None, got {type(value).__name__}")
 
     def __add__(self, other: TokenUsageLike | None) -> TokenUsage:

@@ -1,0 +1,107 @@
+"""Configuration of a run: retries, rate limits and the processor itself.
+
+Every class here is a frozen pydantic model validated on construction: a bad value raises
+:class:`~notebookllm.core.errors.ConfigurationError` at once, and the message names the field.
+
+Example:
+    >>> config = ProcessorConfig(max_workers=32, retry=RetryConfig(max_attempts=5),
+    ...                          rate_limit=RateLimitConfig(requests_per_minute=600))
+    >>> ProcessorConfig(max_workers=0)
+    Traceback (most recent call last):
+    ...
+    notebookllm.core.errors.ConfigurationError: ProcessorConfig.max_workers: Input should be greater than 0 (got 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigurationError
+
+__all__ = ["ProcessorConfig", "RateLimitConfig", "RetryConfig"]
+
+
+class _Config(BaseModel):
+    """Frozen, strict about unknown fields, and raising :class:`ConfigurationError` naming the field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            problems = "; ".join(_describe(type(self).__name__, err) for err in exc.errors())
+            raise ConfigurationError(problems) from None
+
+
+def _describe(model: str, err: Any) -> str:
+    where = ".".join(map(str, err["loc"])) or "(model)"
+    if err["type"] == "value_error":  # raised by our own validators, whose message already says it all
+        return f"{model}.{where}: {err['msg'].removeprefix('Value error, ')}"
+    return f"{model}.{where}: {err['msg']} (got {err['input']!r})"
+
+
+class RetryConfig(_Config):
+    """How failed attempts are retried.
+
+    The wait before attempt ``n + 1`` is ``initial_wait * exponential_base ** (n - 1)``, capped at ``max_wait``;
+    with ``jitter`` it is drawn uniformly from the upper half of that (so workers that failed together spread
+    out). Rate-limit errors do not use this: they wait for the shared cooldown and do not count towards
+    ``max_attempts``.
+    """
+
+    max_attempts: int = Field(3, gt=0, description="attempts per item, rate-limit waits not counted")
+    initial_wait: float = Field(1.0, gt=0, description="seconds before the first retry")
+    max_wait: float = Field(60.0, gt=0, description="cap on one backoff wait, seconds")
+    exponential_base: float = Field(2.0, ge=1, description="growth factor of the wait per attempt")
+    jitter: bool = Field(True, description="randomise each wait within [wait/2, wait]")
+
+    @model_validator(mode="after")
+    def _wait_order(self) -> RetryConfig:
+        if self.max_wait < self.initial_wait:
+            raise ValueError(f"max_wait ({self.max_wait}) is below initial_wait ({self.initial_wait})")
+        return self
+
+
+class RateLimitConfig(_Config):
+    """Client-side admission and the shared cooldown after a rate-limit error.
+
+    * ``requests_per_minute`` / ``tokens_per_minute``: leaky buckets (aiolimiter) every attempt passes before it
+      is sent. ``None`` means no limit. An attempt's token estimate is ``len(prompt) // 4 +
+      expected_output_tokens`` (about four characters per token), capped at ``tokens_per_minute``.
+    * On a rate-limit error every worker pauses — retries waiting in backoff included — for the server's
+      ``retry_after`` when it gave one, else ``cooldown_seconds``; either is capped at ``max_cooldown_seconds``.
+      Further rate-limit errors during a cooldown extend it instead of stacking a second one.
+    * After the cooldown the next ``slow_start_items`` requests are released one at a time, one every
+      ``slow_start_interval`` seconds, by one shared gate; then full speed. ``0`` turns the ramp off.
+    * An item gives up after ``max_rate_limit_waits`` rate-limit errors, so a permanently limited run still ends.
+      These waits do not count towards ``RetryConfig.max_attempts``.
+    """
+
+    requests_per_minute: float | None = Field(None, gt=0)
+    tokens_per_minute: int | None = Field(None, gt=0)
+    expected_output_tokens: int = Field(256, ge=0, description="output tokens assumed per request for the TPM estimate")
+    cooldown_seconds: float = Field(10.0, gt=0, description="pause after a rate-limit error without retry_after")
+    max_cooldown_seconds: float = Field(300.0, gt=0, description="cap on any one cooldown, retry_after included")
+    slow_start_items: int = Field(8, ge=0, description="requests released one at a time after a cooldown")
+    slow_start_interval: float = Field(0.5, gt=0, description="seconds between those requests")
+    max_rate_limit_waits: int = Field(20, gt=0, description="rate-limit errors one item may wait out")
+
+
+class ProcessorConfig(_Config):
+    """Settings of one :class:`~notebookllm.core.processor.ParallelBatchProcessor` run.
+
+    ``progress_callback(completed, total, item_id)`` is called after every finished item, the last one included;
+    it may be a plain function or a coroutine function. ``dry_run`` calls each strategy's ``dry_run(prompt)``
+    instead of ``prepare``/``execute``: nothing is sent or billed.
+    """
+
+    max_workers: int = Field(10, gt=0, description="items in flight at once")
+    timeout_per_item: float = Field(120.0, gt=0, description="seconds one attempt may take; enforced")
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
+    progress_callback: Callable[[int, int, str], Any] | None = None
+    dry_run: bool = False

@@ -1,0 +1,589 @@
+"""The parallel batch processor: many work items, a fixed number of workers, retries, rate limits, results.
+
+Example:
+    >>> config = ProcessorConfig(max_workers=16, retry=RetryConfig(max_attempts=4))
+    >>> async with ParallelBatchProcessor(config=config) as processor:  # doctest: +SKIP
+    ...     for i, text in enumerate(texts):
+    ...         await processor.add_work(LLMWorkItem(f"row-{i}", strategy, text))
+    ...     batch = await processor.process_all()
+    >>> batch.succeeded, batch.failed  # doctest: +SKIP
+
+Or, to see each result as it finishes (a progress display, a store that saves as it goes)::
+
+    async for result in processor.as_completed():
+        save(result)
+    batch = processor.result
+
+How it runs: ``min(max_workers, items)`` worker tasks take items in submission order. Each item gets one
+:class:`RetryState` for all its attempts; each attempt passes the run's :class:`RateGate`, runs
+``strategy.execute`` inside an :class:`AttemptContext` under a per-attempt deadline, and is classified on failure
+(the processor's classifier, else the strategy's, else :class:`DefaultErrorClassifier`):
+
+* rate limit: every worker pauses (one shared cooldown), then a ramp; the wait does not use an attempt;
+* quota exhausted / not retryable / attempts used up: the item fails;
+* otherwise: exponential backoff, then the next attempt.
+
+Whatever raises — ``execute``, ``on_error``, a middleware, an observer, the post-processor, the progress
+callback — is logged to the ``"notebookllm"`` logger and the item still ends with exactly one result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Generic
+
+from .attempt import AttemptContext, _enter, _exit
+from .backoff import backoff_delay
+from .classification import DefaultErrorClassifier, ErrorClassifier, ErrorInfo
+from .config import ProcessorConfig
+from .deadline import Deadline
+from .errors import ConfigurationError, FrameworkTimeoutError, InvalidWorkItemError, ItemCancelledError
+from .events import BaseObserver, ProcessingEvent
+from .middleware import BaseMiddleware
+from .rate_limit import RateGate
+from .results import BatchResult, WorkItemResult
+from .retry_state import RetryState
+from .strategy import LLMCallStrategy, TOutput, _call_execute, _call_on_error
+from .tokens import ZERO_USAGE, TokenUsage
+from .work_item import LLMWorkItem, TContext, TInput
+
+__all__ = ["ParallelBatchProcessor", "PostProcessor"]
+
+logger = logging.getLogger("notebookllm")
+
+PostProcessor = Callable[[WorkItemResult[Any, Any]], Awaitable[None] | None]
+
+_DEFAULT_CLASSIFIER = DefaultErrorClassifier()
+_PREPARE_FAILED = ErrorInfo(retryable=False, category="prepare")
+_CANCELLED = ErrorInfo(retryable=False, category="cancelled")
+_CLASSIFIER_FAILED = ErrorInfo(retryable=False, category="unknown")
+# BaseExceptions that stop the whole run rather than fail one item.
+_STOP = (asyncio.CancelledError, KeyboardInterrupt, SystemExit)
+
+
+class _StrategyRun:
+    """What one run knows about one strategy instance: its classifier and whether ``prepare`` has run.
+
+    Each strategy has its own lock, so one slow ``prepare`` does not hold up the others.
+    """
+
+    __slots__ = ("attempted", "classifier", "error", "lock", "ready", "strategy")
+
+    def __init__(self, strategy: LLMCallStrategy[Any], classifier: ErrorClassifier | None) -> None:
+        self.strategy = strategy
+        self.classifier = classifier or strategy.default_error_classifier() or _DEFAULT_CLASSIFIER
+        self.ready = False
+        self.attempted = False
+        self.error: Exception | None = None
+        self.lock = asyncio.Lock()
+
+    async def prepare(self) -> Exception | None:
+        """Run ``strategy.prepare()`` unless done; returns the exception it raised, if it did."""
+        async with self.lock:
+            if not self.ready and self.error is None:
+                self.attempted = True
+                try:
+                    await self.strategy.prepare()
+                except Exception as exc:
+                    logger.exception("prepare() of %s failed; its items fail", type(self.strategy).__name__)
+                    self.error = exc
+                else:
+                    self.ready = True
+        return self.error
+
+
+async def _call_hook(what: str, hook: Callable[..., Any], *args: Any) -> Any:
+    """Call a sync or async hook; log and swallow what it raises (returns None then)."""
+    try:
+        value = hook(*args)
+        if inspect.isawaitable(value):
+            value = await value
+        return value
+    except Exception:
+        logger.exception("%s raised; ignored", what)
+        return None
+
+
+def _add(total: TokenUsage | None, more: TokenUsage | None) -> TokenUsage | None:
+    if more is None:
+        return total
+    return more if total is None else total + more
+
+
+class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
+    """Runs work items on ``config.max_workers`` workers. One processor is one run.
+
+    Args:
+        config: the run's settings.
+        post_processor: ``fn(result)``, sync or async, called once per finished item (failed ones too) before
+            observers and the progress callback see it.
+        error_classifier: classifies every strategy's errors; without it each strategy's
+            ``default_error_classifier()``, else :class:`DefaultErrorClassifier`.
+        middlewares: :class:`BaseMiddleware` hooks around each item.
+        observers: :class:`BaseObserver` receivers of :class:`ProcessingEvent` s (e.g. ``MetricsObserver``).
+
+    After the run, :attr:`result` holds the :class:`BatchResult` — also after a cancellation, with
+    ``interrupted=True`` and an :class:`ItemCancelledError` result for every unfinished item.
+    """
+
+    def __init__(
+        self,
+        config: ProcessorConfig | None = None,
+        *,
+        post_processor: PostProcessor | None = None,
+        error_classifier: ErrorClassifier | None = None,
+        middlewares: Iterable[BaseMiddleware] = (),
+        observers: Iterable[BaseObserver] = (),
+    ) -> None:
+        if config is None:
+            config = ProcessorConfig()
+        if not isinstance(config, ProcessorConfig):
+            raise ConfigurationError(f"config must be a ProcessorConfig, got {type(config).__name__}")
+        self.config = config
+        self.result: BatchResult[TOutput, TContext] | None = None
+        self._post_processor = post_processor
+        self._classifier = error_classifier
+        self._middlewares = tuple(middlewares)
+        self._observers = tuple(observers)
+        self._items: list[LLMWorkItem[TInput, TContext]] = []
+        self._ids: set[str] = set()
+        # Keyed by id() for identity semantics (two equal dataclass strategies are two instances to prepare, and
+        # unhashable strategies work); safe because each _StrategyRun holds its strategy, so no id is reused.
+        self._runs: dict[int, _StrategyRun] = {}
+        self._results: list[WorkItemResult[TOutput, TContext] | None] = []
+        self._partial: dict[int, WorkItemResult[TOutput, TContext]] = {}
+        self._driver: asyncio.Task[BatchResult[TOutput, TContext]] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._next = 0
+        self._completed = 0
+        self._stopping = False
+        self._interrupt_exc: BaseException | None = None
+        self._stream: deque[WorkItemResult[TOutput, TContext]] | None = None
+        self._stream_done = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    async def __aenter__(self) -> ParallelBatchProcessor[TInput, TOutput, TContext]:
+        return self
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        """Leaving the block finishes a run still going; leaving it by an exception cancels the run."""
+        if self._driver is None or self._driver.done():
+            return
+        if exc_type is None:
+            await self.process_all()
+        else:
+            await self._interrupt()
+
+    # -- submitting ---------------------------------------------------------------------------------------
+
+    async def add_work(self, item: LLMWorkItem[TInput, TContext]) -> None:
+        """Queue ``item``; never blocks. Raises :class:`InvalidWorkItemError` on a bad or duplicate item."""
+        if self._driver is not None:
+            raise InvalidWorkItemError(f"item {getattr(item, 'item_id', item)!r}: this processor's run has started")
+        if not isinstance(item, LLMWorkItem):
+            raise InvalidWorkItemError(f"add_work() takes an LLMWorkItem, got {type(item).__name__}")
+        if item.item_id in self._ids:
+            raise InvalidWorkItemError(f"duplicate item_id {item.item_id!r}")
+        self._ids.add(item.item_id)
+        self._items.append(item)
+        self._run_for(item.strategy)
+
+    async def add_many(self, items: Iterable[LLMWorkItem[TInput, TContext]]) -> None:
+        """``add_work`` for each item of ``items``."""
+        for item in items:
+            await self.add_work(item)
+
+    def _run_for(self, strategy: LLMCallStrategy[Any]) -> _StrategyRun:
+        run = self._runs.get(id(strategy))
+        if run is None:
+            run = self._runs[id(strategy)] = _StrategyRun(strategy, self._classifier)
+        return run
+
+    # -- running ------------------------------------------------------------------------------------------
+
+    async def process_all(self) -> BatchResult[TOutput, TContext]:
+        """Run every queued item and return the :class:`BatchResult` (results in submission order).
+
+        Cancelling it (or a KeyboardInterrupt inside the run) cancels the attempts in flight, gives every
+        unfinished item an :class:`ItemCancelledError` result, sets :attr:`result` with ``interrupted=True``,
+        then re-raises. Calling it again after the run returns :attr:`result`.
+        """
+        if self.result is not None:
+            return self.result
+        driver = self._start()
+        try:
+            return await driver
+        except asyncio.CancelledError:
+            if self._interrupt_exc is not None:
+                raise self._interrupt_exc from None
+            raise
+
+    async def as_completed(self) -> AsyncIterator[WorkItemResult[TOutput, TContext]]:
+        """Drive the run (the same one ``process_all`` drives) and yield each result as its item finishes.
+
+        When the loop ends, :attr:`result` is set. Leaving the loop early — ``break``, an exception, cancellation,
+        KeyboardInterrupt — stops the run once the generator is closed, like cancelling ``process_all``.
+        Results finished before this was called are yielded first.
+        """
+        if self._stream is not None:
+            raise RuntimeError("as_completed() is already being consumed for this processor")
+        stream = self._stream = deque(r for r in self._results if r is not None)
+        driver = self._start()
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                while stream:
+                    yield stream.popleft()
+                if self._stream_done:
+                    break
+                self._waiter = loop.create_future()
+                await self._waiter
+        except BaseException:
+            await self._interrupt()
+            raise
+        try:
+            await driver
+        except asyncio.CancelledError:
+            if self._interrupt_exc is not None:
+                raise self._interrupt_exc from None
+            raise
+
+    def _start(self) -> asyncio.Task[BatchResult[TOutput, TContext]]:
+        if self._driver is None:
+            self._driver = asyncio.get_running_loop().create_task(self._drive())
+        return self._driver
+
+    async def _interrupt(self) -> None:
+        """Cancel the run if it is still going and wait until it has recorded every result."""
+        driver = self._driver
+        if driver is None:
+            return
+        if not driver.done():
+            driver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await driver
+
+    async def _drive(self) -> BatchResult[TOutput, TContext]:
+        loop = asyncio.get_running_loop()
+        config = self.config
+        total = len(self._items)
+        self._results = [None] * total
+        self._gate = RateGate(config.rate_limit)
+        self._loop = loop
+        self._progress = config.progress_callback
+        interrupted = False
+        try:
+            if self._observers:
+                await self._emit(ProcessingEvent.PROCESSING_STARTED, {"total": total})
+            self._workers = [loop.create_task(self._worker()) for _ in range(min(config.max_workers, total))]
+            if self._workers:
+                await asyncio.wait(self._workers)
+        except asyncio.CancelledError:
+            interrupted = True
+            await self._stop_workers()
+        cancelled = self._record_unfinished()
+        self.result = BatchResult(self._results, interrupted=interrupted)  # type: ignore[arg-type]
+        self._close_stream()
+        await self._cleanup()
+        for result in cancelled:
+            await self._announce(result)
+        if self._observers:
+            await self._emit(ProcessingEvent.PROCESSING_COMPLETED, {"result": self.result})
+        if interrupted:
+            raise asyncio.CancelledError
+        return self.result
+
+    async def _stop_workers(self) -> None:
+        self._stopping = True
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+
+    def _record_unfinished(self) -> list[WorkItemResult[TOutput, TContext]]:
+        """Give every item without a result an ItemCancelledError one (keeping what its attempts had billed)."""
+        now = time.time()
+        recorded = []
+        for index, result in enumerate(self._results):
+            if result is None:
+                item = self._items[index]
+                result = self._partial.pop(index, None) or WorkItemResult(
+                    item.item_id,
+                    False,
+                    error=ItemCancelledError(f"item {item.item_id!r} was not finished: the run was interrupted"),
+                    error_info=_CANCELLED,
+                    started_at=now,
+                    finished_at=now,
+                    context=item.context,
+                )
+                self._store(index, result)
+                recorded.append(result)
+        return recorded
+
+    async def _cleanup(self) -> None:
+        for run in self._runs.values():
+            if run.attempted:
+                await _call_hook(f"cleanup() of {type(run.strategy).__name__}", run.strategy.cleanup)
+
+    async def _worker(self) -> None:
+        items = self._items
+        total = len(items)
+        while not self._stopping:
+            index = self._next
+            if index >= total:
+                return
+            self._next = index + 1
+            try:
+                await self._process(index, items[index])
+            except asyncio.CancelledError:
+                return
+            except (KeyboardInterrupt, SystemExit) as exc:
+                # Raised out of a task these would also escape the event loop; stop the run in order instead
+                # and let process_all / as_completed re-raise it to the caller.
+                self._interrupt_exc = exc
+                if self._driver is not None:
+                    self._driver.cancel()
+                return
+
+    async def _process(self, index: int, item: LLMWorkItem[TInput, TContext]) -> None:
+        """Run one item to its single result. Only run-stopping exceptions escape, after recording the item."""
+        loop = self._loop
+        config = self.config
+        retry = config.retry
+        gate = self._gate
+        observers = self._observers
+        started_at = time.time()
+        t0 = loop.time()
+        state = RetryState()
+        attempts = 0
+        attempt = 0
+        rate_limit_waits = 0
+        usage: TokenUsage | None = None  # billed by failed attempts
+        metadata: dict[str, Any] = {}
+        try:
+            if self._middlewares:
+                item = await self._before(item)
+            run = self._runs.get(id(item.strategy)) or self._run_for(item.strategy)
+            if not run.ready and not config.dry_run:
+                error = await run.prepare()
+                if error is not None:
+                    await self._finish(
+                        index, self._failure(item, error, _PREPARE_FAILED, 0, usage, metadata, t0, started_at)
+                    )
+                    return
+            while True:
+                if not gate.passthrough and await gate.acquire(gate.token_estimate(item.prompt)) and observers:
+                    await self._emit(ProcessingEvent.COOLDOWN_ENDED, {})
+                attempt += 1
+                attempts += 1
+                if observers:
+                    await self._emit(ProcessingEvent.ITEM_STARTED, {"item_id": item.item_id, "attempt": attempt})
+                ctx = AttemptContext(item.item_id, attempt)
+                token = _enter(ctx)
+                try:
+                    output, raw_usage = await self._call(item, attempt, state)
+                    used = TokenUsage.coerce(raw_usage) if raw_usage is not None else ctx.billed or ZERO_USAGE
+                except Exception as exc:
+                    error = exc
+                except BaseException:
+                    usage = _add(usage, ctx.billed)
+                    metadata = ctx.metadata
+                    raise
+                else:
+                    result = WorkItemResult(
+                        item.item_id,
+                        True,
+                        output,
+                        None,
+                        None,
+                        attempts,
+                        used if usage is None else usage + used,
+                        ctx.metadata,
+                        loop.time() - t0,
+                        started_at,
+                        time.time(),
+                        item.context,
+                    )
+                    break
+                finally:
+                    _exit(token)
+                usage = _add(usage, ctx.billed)
+                metadata = ctx.metadata
+                info = self._classify(run, error)
+                await _call_hook(
+                    f"on_error() of {type(item.strategy).__name__}",
+                    _call_on_error,
+                    item.strategy,
+                    error,
+                    attempt,
+                    state,
+                )
+                for middleware in self._middlewares:
+                    await _call_hook(f"{type(middleware).__name__}.on_error", middleware.on_error, item, error)
+                if info.is_rate_limit and not info.is_quota_exhausted:
+                    rate_limit_waits += 1
+                    if rate_limit_waits <= config.rate_limit.max_rate_limit_waits:
+                        attempt -= 1  # the wait does not use up an attempt
+                        await self._rate_limited(item, attempt + 1, error, info)
+                        continue
+                elif info.retryable and not info.is_quota_exhausted and attempt < retry.max_attempts:
+                    wait = backoff_delay(retry, attempt)
+                    if observers:
+                        await self._emit(
+                            ProcessingEvent.ITEM_RETRYING,
+                            {
+                                "item_id": item.item_id,
+                                "attempt": attempt,
+                                "error": error,
+                                "error_info": info,
+                                "wait": wait,
+                            },
+                        )
+                    await asyncio.sleep(wait)
+                    continue
+                result = self._failure(item, error, info, attempts, usage, metadata, t0, started_at)
+                break
+            await self._finish(index, result)
+        except _STOP:
+            if index not in self._partial and self._results[index] is None:
+                self._partial[index] = WorkItemResult(
+                    item.item_id,
+                    False,
+                    error=ItemCancelledError(f"item {item.item_id!r} was interrupted after {attempts} attempt(s)"),
+                    error_info=_CANCELLED,
+                    attempts=attempts,
+                    token_usage=usage or ZERO_USAGE,
+                    metadata=metadata,
+                    latency_s=loop.time() - t0,
+                    started_at=started_at,
+                    finished_at=time.time(),
+                    context=item.context,
+                )
+            raise
+
+    async def _call(self, item: LLMWorkItem[TInput, TContext], attempt: int, state: RetryState) -> Any:
+        """One attempt under the per-attempt deadline; our own timeout becomes FrameworkTimeoutError."""
+        timeout = self.config.timeout_per_item
+        if self.config.dry_run:
+            coro = item.strategy.dry_run(item.prompt)
+        else:
+            coro = _call_execute(item.strategy, item.prompt, attempt, timeout, state)
+        loop = self._loop
+        deadline = Deadline(loop, asyncio.current_task(loop), loop.time() + timeout)  # type: ignore[arg-type]
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            if deadline.expired() and not self._stopping:
+                raise FrameworkTimeoutError(item.item_id, attempt, timeout) from None
+            raise
+        finally:
+            deadline.disarm()
+
+    def _classify(self, run: _StrategyRun, error: BaseException) -> ErrorInfo:
+        try:
+            return run.classifier.classify(error)
+        except Exception:
+            logger.exception("error classifier %s raised; the item is not retried", type(run.classifier).__name__)
+            return _CLASSIFIER_FAILED
+
+    async def _rate_limited(
+        self, item: LLMWorkItem[TInput, TContext], attempt: int, error: Exception, info: ErrorInfo
+    ) -> None:
+        seconds = self._gate.start_cooldown(info.retry_after)
+        if self._observers:
+            await self._emit(
+                ProcessingEvent.RATE_LIMIT_HIT,
+                {"item_id": item.item_id, "attempt": attempt, "error": error, "error_info": info},
+            )
+            if seconds is not None:
+                until = self._loop.time() + seconds
+                await self._emit(ProcessingEvent.COOLDOWN_STARTED, {"seconds": seconds, "until": until})
+
+    def _failure(
+        self,
+        item: LLMWorkItem[TInput, TContext],
+        error: Exception,
+        info: ErrorInfo,
+        attempts: int,
+        usage: TokenUsage | None,
+        metadata: dict[str, Any],
+        t0: float,
+        started_at: float,
+    ) -> WorkItemResult[TOutput, TContext]:
+        return WorkItemResult(
+            item.item_id,
+            False,
+            None,
+            error,
+            info,
+            attempts,
+            usage or ZERO_USAGE,
+            metadata,
+            self._loop.time() - t0,
+            started_at,
+            time.time(),
+            item.context,
+        )
+
+    # -- hooks --------------------------------------------------------------------------------------------
+
+    async def _before(self, item: LLMWorkItem[TInput, TContext]) -> LLMWorkItem[TInput, TContext]:
+        for middleware in self._middlewares:
+            replaced = await _call_hook(f"{type(middleware).__name__}.before_process", middleware.before_process, item)
+            if replaced is None:
+                continue
+            if not isinstance(replaced, LLMWorkItem) or replaced.item_id != item.item_id:
+                logger.error("%s.before_process returned %r; ignored", type(middleware).__name__, replaced)
+                continue
+            item = replaced
+        return item
+
+    async def _finish(self, index: int, result: WorkItemResult[TOutput, TContext]) -> None:
+        """Record a finished item's result, then let the hooks see it."""
+        if self._middlewares or self._post_processor is not None:
+            # Parked first: if the run is cancelled while a hook runs, the item keeps this result.
+            self._partial[index] = result
+            for middleware in reversed(self._middlewares):
+                replaced = await _call_hook(
+                    f"{type(middleware).__name__}.after_process", middleware.after_process, result
+                )
+                if isinstance(replaced, WorkItemResult) and replaced.item_id == result.item_id:
+                    result = self._partial[index] = replaced
+            if self._post_processor is not None:
+                await _call_hook("post_processor", self._post_processor, result)
+            del self._partial[index]
+        self._store(index, result)
+        await self._announce(result)
+
+    def _store(self, index: int, result: WorkItemResult[TOutput, TContext]) -> None:
+        self._results[index] = result
+        self._completed += 1
+        stream = self._stream
+        if stream is not None:
+            stream.append(result)
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    def _close_stream(self) -> None:
+        self._stream_done = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _announce(self, result: WorkItemResult[TOutput, TContext]) -> None:
+        """Observers, then the progress callback — for every item, the last one included."""
+        if self._observers:
+            event = ProcessingEvent.ITEM_COMPLETED if result.success else ProcessingEvent.ITEM_FAILED
+            await self._emit(event, {"item_id": result.item_id, "result": result})
+        if self._progress is not None:
+            await _call_hook("progress_callback", self._progress, self._completed, len(self._items), result.item_id)
+
+    async def _emit(self, event: ProcessingEvent, data: dict[str, Any]) -> None:
+        for observer in self._observers:
+            await _call_hook(f"{type(observer).__name__}.on_event({event.value})", observer.on_event, event, data)

@@ -1,0 +1,133 @@
+"""Admission of attempts: the shared cooldown after a rate-limit error, the ramp after it, and the client-side
+requests-per-minute and tokens-per-minute limits.
+
+One :class:`RateGate` serves every worker of a run, so a cooldown started by one worker holds all of them —
+retries that were sleeping in backoff included, because every attempt passes :meth:`RateGate.acquire` right
+before it is sent. All waiting reads ``loop.time()`` and sleeps on the loop, so a virtual clock drives it in tests.
+
+Example:
+    >>> gate = RateGate(RateLimitConfig(requests_per_minute=600, cooldown_seconds=5))  # inside a running loop
+    >>> await gate.acquire(tokens=300)  # doctest: +SKIP
+    >>> gate.start_cooldown(retry_after=None)  # a 429 arrived: everyone waits 5 s, then a ramp  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+from aiolimiter import AsyncLimiter
+
+from .config import RateLimitConfig
+
+__all__ = ["RateGate"]
+
+
+class RateGate:
+    """Cooldown, ramp and leaky-bucket limits for one run. Create it inside the loop that uses it.
+
+    The ramp: when a cooldown ends, the next ``slow_start_items`` acquirers get consecutive slots
+    ``slow_start_interval`` apart, handed out by this one object — so N waiting workers leave one at a time, not
+    N at once. Acquirers arriving after the ramp's slots are taken wait for its last slot, then go at full speed.
+    """
+
+    __slots__ = (
+        "_config",
+        "_cooldown_until",
+        "_cooling",
+        "_generation",
+        "_loop",
+        "_ramp_end",
+        "_ramp_left",
+        "_rpm",
+        "_tpm",
+        "cooldowns",
+    )
+
+    def __init__(self, config: RateLimitConfig) -> None:
+        self._config = config
+        self._loop = asyncio.get_running_loop()
+        self._rpm = AsyncLimiter(config.requests_per_minute, 60) if config.requests_per_minute else None
+        self._tpm = AsyncLimiter(config.tokens_per_minute, 60) if config.tokens_per_minute else None
+        self._cooling = False
+        self._cooldown_until = -math.inf
+        self._ramp_left = 0
+        self._ramp_end = -math.inf
+        # Bumped by every cooldown: a worker holding a ramp slot re-queues when a new cooldown began meanwhile.
+        self._generation = 0
+        self.cooldowns = 0
+
+    @property
+    def passthrough(self) -> bool:
+        """True when :meth:`acquire` would return at once: no limits set, no cooldown, no ramp. The fast path."""
+        return (
+            self._rpm is None
+            and self._tpm is None
+            and not self._cooling
+            and not self._ramp_left
+            and self._loop.time() >= self._ramp_end
+        )
+
+    @property
+    def cooling(self) -> bool:
+        """A cooldown is in force (or has just expired and nobody has passed the gate since)."""
+        return self._cooling
+
+    def token_estimate(self, prompt: str) -> int:
+        """Tokens an attempt is assumed to use for TPM admission: ``len(prompt) // 4 + expected_output_tokens``."""
+        return len(prompt) // 4 + self._config.expected_output_tokens
+
+    def start_cooldown(self, retry_after: float | None) -> float | None:
+        """A rate-limit error arrived: hold every acquirer for ``retry_after`` (else ``cooldown_seconds``).
+
+        Returns the cooldown's length in seconds when this call started a new cooldown, ``None`` when it only
+        extended the one in force (errors from requests sent before the cooldown began must not stack pauses).
+        """
+        seconds = min(
+            retry_after if retry_after is not None else self._config.cooldown_seconds, self._config.max_cooldown_seconds
+        )
+        until = self._loop.time() + seconds
+        started = not self._cooling
+        self._cooldown_until = until if started else max(self._cooldown_until, until)
+        self._cooling = True
+        self._ramp_left = 0
+        self._ramp_end = -math.inf
+        self._generation += 1
+        if started:
+            self.cooldowns += 1
+            return seconds
+        return None
+
+    async def acquire(self, tokens: int = 0) -> bool:
+        """Wait until this attempt may be sent. Returns True for the first acquirer after a cooldown ended."""
+        loop = self._loop
+        ended = False
+        while True:
+            now = loop.time()
+            if self._cooling:
+                if now < self._cooldown_until:
+                    await asyncio.sleep(self._cooldown_until - now)
+                    continue
+                self._cooling = False
+                ended = True
+                self._ramp_left = self._config.slow_start_items
+                self._ramp_end = now - self._config.slow_start_interval
+            if self._ramp_left:
+                self._ramp_left -= 1
+                slot = max(now, self._ramp_end + self._config.slow_start_interval)
+                self._ramp_end = slot
+            elif now < self._ramp_end:
+                slot = self._ramp_end
+            else:
+                break
+            if slot <= now:
+                break
+            generation = self._generation
+            await asyncio.sleep(slot - now)
+            if generation == self._generation:
+                break
+        if self._rpm is not None:
+            await self._rpm.acquire()
+        if self._tpm is not None:
+            await self._tpm.acquire(min(tokens, self._tpm.max_rate))
+        return ended
