@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..core.classification import ErrorInfo
-from ..core.errors import NotebookLLMError
+from ..core.errors import ItemCancelledError, NotebookLLMError
 from ..core.results import WorkItemResult
 from ..core.tokens import TokenUsage
 from . import codec
@@ -67,7 +67,12 @@ class StoredError(NotebookLLMError):
 
 
 def is_storable(result: WorkItemResult[Any, Any], *, cache_failures: bool) -> bool:
-    """Successful, unblocked replies are stored and served; failed or blocked ones only with ``cache_failures``."""
+    """Successful, unblocked replies are stored and served; failed or blocked ones only with ``cache_failures``.
+
+    An item cancelled by an interrupt never is: it has no reply, only the need to run again.
+    """
+    if isinstance(result.error, ItemCancelledError):
+        return False
     return cache_failures or (result.success and not result.metadata.get("blocked"))
 
 
