@@ -9,7 +9,7 @@ Example:
 from ._display import EmulatorInUseWarning
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
-from .connect import DEFAULT_MODEL, connect, default_client, default_model, embedded_emulator
+from .connection import DEFAULT_MODEL, connect, default_client, default_model, embedded_emulator
 from .context_cache import ContextCache
 from .errors import (
     CacheVanishedError,

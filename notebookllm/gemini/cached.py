@@ -109,9 +109,12 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         )
 
     async def prepare(self) -> None:
-        """Find a matching context cache or create one. Called once per run by the processor, never in a dry run."""
+        """Find a matching context cache or create one. Called once per run by the processor, never in a dry run.
+
+        Idempotent: concurrent or repeated calls share one cache.
+        """
         if self.context_cache is not None:
-            await self.context_cache.acquire()
+            await self.context_cache.ensure_fresh()
 
     async def cleanup(self) -> None:
         """Delete the cache if ``delete_on_cleanup``, else leave it for reuse by a later run."""

@@ -10,8 +10,8 @@ the renewal buffer is not adopted (it could vanish before first use).
 
 Example:
     >>> cache = ContextCache(client, "gemini-2.5-flash", contents=[...], tags={"prompt_version": "v1"})
-    >>> name = await cache.acquire()      # reuse a matching cache or create one
-    >>> name = await cache.ensure_fresh() # before each request: extends the TTL when expiry is near
+    >>> name = await cache.ensure_fresh()  # first call: reuse a matching cache or create one;
+    >>> name = await cache.ensure_fresh()  # later calls: extend the TTL when expiry is near
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ class ContextCache:
         self.created = 0
         self.renewed = 0
         self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def display_name(self) -> str:
@@ -98,14 +99,12 @@ class ContextCache:
         """What request fingerprints record instead of the (run-specific) cache name."""
         return {"model": self.model, "fingerprint": self.fingerprint, "tags": dict(sorted(self.tags.items()))}
 
-    async def acquire(self) -> str:
-        """Adopt a matching, not nearly expired cache, else create one. Lists caches at most once per call."""
-        self._lock = asyncio.Lock()  # locks belong to one loop, and a new run may run on a new loop
-        async with self._lock:
-            return await self._find_or_create()
-
     async def ensure_fresh(self) -> str:
-        """The cache name (acquired on first use), after extending the TTL if less than the buffer is left."""
+        """The cache name, after acquiring it on first use or extending its TTL when less than the buffer is left.
+
+        Acquiring adopts a matching, not nearly expired cache (one list call), else creates one. Concurrent callers
+        wait for the first: one cache, however many workers start at once.
+        """
         if self.name is None or (self.auto_renew and self._due()):
             async with self._loop_lock():
                 # Re-check: another worker may have acquired or renewed while we waited for the lock.
@@ -166,8 +165,10 @@ class ContextCache:
         return self.expire_time is not None and self.clock() >= self.expire_time - self.renewal_buffer_seconds
 
     def _loop_lock(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
+        # A lock belongs to one event loop, and a strategy may be reused by a later run on another loop.
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
         return self._lock
 
     async def _find(self) -> types.CachedContent | None:

@@ -32,7 +32,7 @@ from ..core.retry_state import RetryState
 from ..core.strategy import LLMCallStrategy
 from ..core.tokens import TokenUsage
 from .classifier import GeminiErrorClassifier
-from .connect import default_client, default_model
+from .connection import default_client, default_model
 from .errors import GeminiBlockedError, GeminiEmptyResponseError
 from .pricing import estimate_cost
 from .response import response_metadata, to_gemini_response
