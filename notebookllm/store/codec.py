@@ -87,7 +87,7 @@ def to_jsonable(value: Any) -> Any:
     if codec is not None:
         return _tagged(cls, to_jsonable(codec[0](value)))
     if hasattr(value, "model_dump") and hasattr(cls, "model_validate"):
-        return _tagged(_pydantic_origin(cls), value.model_dump(mode="json"))
+        return _tagged_pydantic(cls, value.model_dump(mode="json"))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _tagged(cls, {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)})
     if isinstance(value, enum.Enum):
@@ -117,6 +117,8 @@ def from_jsonable(data: Any) -> Any:
     if path == "builtins:tuple":
         return tuple(from_jsonable(v) for v in payload)
     cls = _import(path)
+    if "args" in data:  # a parametrised generic pydantic model, e.g. Page[Book]
+        cls = cls[tuple(_import(arg) for arg in data["args"])]  # type: ignore[index]
     codec = _find_codec(cls)
     if codec is not None:
         return codec[1](from_jsonable(payload))
@@ -154,10 +156,17 @@ def _find_codec(cls: type) -> tuple[_Encoder, _Decoder] | None:
     return None
 
 
-def _pydantic_origin(cls: type) -> type:
-    """``Model[int]`` has the importable name of ``Model``; validation with the origin keeps the field values."""
+def _tagged_pydantic(cls: type, payload: Any) -> dict[str, Any]:
+    """``Page[Book]`` is not importable by name: store ``Page`` and its arguments, so that its fields are
+    validated as ``Book`` again. Arguments that are not plain classes (``list[int]``) fall back to ``Page``."""
     meta = getattr(cls, "__pydantic_generic_metadata__", None) or {}
-    return meta.get("origin") or cls
+    origin, args = meta.get("origin"), meta.get("args", ())
+    if origin is None:
+        return _tagged(cls, payload)
+    node = _tagged(origin, payload)
+    if args and all(isinstance(arg, type) for arg in args):
+        node["args"] = [_path(arg) for arg in args]
+    return node
 
 
 def _restore_dataclass(cls: type, values: dict[str, Any]) -> Any:
