@@ -1,0 +1,207 @@
+"""Batch jobs (``batchGenerateContent``): Operation-shaped resources walking the BATCH_STATE_* lifecycle on the
+emulator's clock: PENDING for ``pending_s``, RUNNING for ``running_s``, then SUCCEEDED (or FAILED / EXPIRED when a
+prompt or the display name carries ``[[job:fail]]`` / ``[[job:expire]]``; ``[[job:stall]]`` stays PENDING forever).
+``cancel`` moves an unfinished job to CANCELLED.
+
+Each request is answered like generateContent (no quotas, latency or scripts); a request whose prompt carries a
+``[[fail:CODE]]`` marker gets a per-request ``error`` instead. Inline input gives
+``metadata.output.inlinedResponses.inlinedResponses[]``; file input (JSONL lines ``{"key", "request"}``) gives a
+generated responses file ``metadata.output.responsesFile`` with lines ``{"key", "response"}`` or ``{"key", "error"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from .clock import Clock, rfc3339
+from .errors import ApiError, status_name
+from .files import FileStore
+from .generation import Generator, pick, prompt_text
+from .markers import parse_markers
+from .pagination import page
+
+_BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
+_OUTPUT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput"
+_TERMINAL = {"fail": "BATCH_STATE_FAILED", "expire": "BATCH_STATE_EXPIRED", None: "BATCH_STATE_SUCCEEDED"}
+
+
+class _Job:
+    __slots__ = (
+        "base_url",
+        "cancelled_at",
+        "create_time",
+        "display_name",
+        "from_file",
+        "id",
+        "model",
+        "outcome",
+        "output",
+        "requests",
+        "stats",
+    )
+
+    def __init__(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.cancelled_at: float | None = None
+        self.output: dict[str, Any] | None = None
+        self.stats: dict[str, str] = {}
+
+
+class BatchStore:
+    """Batch jobs; results are computed once, the first time a job is seen past RUNNING."""
+
+    def __init__(
+        self, *, generator: Generator, files: FileStore, pending_s: float, running_s: float, clock: Clock = time.time
+    ) -> None:
+        self._generator = generator
+        self._files = files
+        self.pending_s = pending_s
+        self.running_s = running_s
+        self._clock = clock
+        self._jobs: dict[str, _Job] = {}
+
+    def create(self, model: str, body: dict[str, Any], base_url: str) -> dict[str, Any]:
+        batch = body.get("batch")
+        if not isinstance(batch, dict):
+            raise ApiError.invalid("* BatchGenerateContentRequest.batch: batch is required", "batch")
+        input_config = pick(batch, "inputConfig", "input_config") or {}
+        file_name = pick(input_config, "fileName", "file_name")
+        if file_name:
+            requests = self._file_requests(file_name)
+        else:
+            inline = (input_config.get("requests") or {}).get("requests")
+            if not inline:
+                raise ApiError.invalid("* GenerateContentBatch.input_config: requests or file_name is required")
+            requests = [(item.get("metadata"), item.get("request") or {}) for item in inline]
+        display_name = pick(batch, "displayName", "display_name") or ""
+        texts = [display_name, *(prompt_text(request) for _, request in requests)]
+        outcome = next((m.job for m in map(parse_markers, texts) if m.job), None)
+        job = _Job(
+            id=uuid.uuid4().hex[:16],
+            model=model,
+            display_name=display_name,
+            requests=requests,
+            from_file=bool(file_name),
+            create_time=self._clock(),
+            outcome=outcome,
+            base_url=base_url,
+        )
+        self._jobs[job.id] = job
+        return self._resource(job, state="BATCH_STATE_PENDING")
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        return self._resource(self._job(job_id))
+
+    def list(self, page_size: str | None, page_token: str | None) -> dict[str, Any]:
+        jobs = sorted(self._jobs.values(), key=lambda job: job.create_time, reverse=True)
+        items, next_token = page(jobs, page_size, page_token)
+        result: dict[str, Any] = {"operations": [self._resource(job) for job in items]}
+        if next_token:
+            result["nextPageToken"] = next_token
+        return result
+
+    def cancel(self, job_id: str) -> None:
+        job = self._job(job_id)
+        if self._state(job)[0] in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
+            job.cancelled_at = self._clock()
+
+    def delete(self, job_id: str) -> None:
+        self._job(job_id)
+        del self._jobs[job_id]
+
+    def _job(self, job_id: str) -> _Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise ApiError.not_found(f"Batch batches/{job_id} not found.")
+        return job
+
+    def _file_requests(self, file_name: str) -> list[tuple[Any, dict[str, Any]]]:
+        requests = []
+        for number, line in enumerate(self._files.data(file_name).decode().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                requests.append((item.get("key"), item["request"]))
+            except (ValueError, KeyError, AttributeError):
+                raise ApiError.invalid(f"Invalid input file {file_name}: line {number} is not a request.") from None
+        return requests
+
+    def _state(self, job: _Job) -> tuple[str, float | None]:
+        """The job's state now and its end time (None while unfinished)."""
+        if job.cancelled_at is not None:
+            return "BATCH_STATE_CANCELLED", job.cancelled_at
+        elapsed = self._clock() - job.create_time
+        if job.outcome == "stall" or elapsed < self.pending_s:
+            return "BATCH_STATE_PENDING", None
+        if elapsed < self.pending_s + self.running_s:
+            return "BATCH_STATE_RUNNING", None
+        return _TERMINAL[job.outcome], job.create_time + self.pending_s + self.running_s
+
+    def _resource(self, job: _Job, state: str | None = None) -> dict[str, Any]:
+        end_time = None
+        if state is None:
+            state, end_time = self._state(job)
+        total = str(len(job.requests))
+        metadata: dict[str, Any] = {
+            "@type": _BATCH_TYPE,
+            "name": f"batches/{job.id}",
+            "model": f"models/{job.model}",
+            "displayName": job.display_name,
+            "state": state,
+            "createTime": rfc3339(job.create_time),
+            "updateTime": rfc3339(end_time or job.create_time),
+            "batchStats": {"requestCount": total, "pendingRequestCount": total},
+        }
+        if not job.display_name:
+            del metadata["displayName"]
+        operation: dict[str, Any] = {"name": f"batches/{job.id}", "metadata": metadata}
+        if end_time is not None:
+            metadata["endTime"] = rfc3339(end_time)
+            operation["done"] = True
+            if state == "BATCH_STATE_SUCCEEDED":
+                output = self._run(job)
+                metadata["output"] = output
+                metadata["batchStats"] = job.stats
+                operation["response"] = {"@type": _OUTPUT_TYPE, **output}
+            else:
+                operation["error"] = {"code": 13 if state == "BATCH_STATE_FAILED" else 4, "message": state}
+        return operation
+
+    def _run(self, job: _Job) -> dict[str, Any]:
+        if job.output is not None:
+            return job.output
+        entries = [self._answer(job, request) for _, request in job.requests]
+        failed = sum("error" in entry for entry in entries)
+        job.stats = {
+            "requestCount": str(len(entries)),
+            "successfulRequestCount": str(len(entries) - failed),
+            "failedRequestCount": str(failed),
+        }
+        if job.from_file:
+            lines = [json.dumps({"key": key, **entry}) for (key, _), entry in zip(job.requests, entries, strict=True)]
+            name = f"files/batch-{job.id}"
+            self._files.add_generated(name, ("\n".join(lines) + "\n").encode(), "application/jsonl", job.base_url)
+            job.output = {"responsesFile": name}
+        else:
+            inlined = []
+            for (metadata, _), entry in zip(job.requests, entries, strict=True):
+                inlined.append({**entry, "metadata": metadata} if metadata is not None else entry)
+            job.output = {"inlinedResponses": {"inlinedResponses": inlined}}
+        return job.output
+
+    def _answer(self, job: _Job, request: dict[str, Any]) -> dict[str, Any]:
+        model = (request.get("model") or job.model).removeprefix("models/")
+        markers = parse_markers(prompt_text(request))
+        if markers.fail is not None and markers.fail.kind in ("status", "daily"):
+            code = markers.fail.code or 429
+            return {"error": {"code": code, "message": f"Injected failure {code}.", "status": status_name(code)}}
+        try:
+            key = json.dumps(request, sort_keys=True).encode()
+            return {"response": self._generator.respond(model, request, key, markers)}
+        except ApiError as error:
+            return {"error": error.body()["error"]}

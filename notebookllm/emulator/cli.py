@@ -1,0 +1,64 @@
+"""``python -m notebookllm emulator``: serve the emulator until Ctrl+C.
+
+    python -m notebookllm emulator --port 8765 --seed 0 --latency 0.2 --latency-dist exponential \\
+        --fault-rate 0.05 --rpm 60 --tpm 250000 --api-key my-key
+
+Point a client at it with ``genai.Client(api_key=KEY, http_options=HttpOptions(base_url="http://127.0.0.1:8765"))``
+or ``GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8765``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import threading
+
+from .config import DEFAULT_API_KEY, EmulatorConfig
+from .latency import DISTRIBUTIONS
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the emulator's options to ``parser``."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 = a free one; default 8765)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for replies, faults and latency")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="mean reply latency")
+    parser.add_argument("--latency-dist", choices=DISTRIBUTIONS, default="fixed", help="latency distribution")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="probability of a random fault per request")
+    parser.add_argument(
+        "--fault-kinds", default="429,500,503,504", help="comma-separated fault specs drawn at --fault-rate"
+    )
+    parser.add_argument("--rpm", type=int, default=None, help="requests per minute per model")
+    parser.add_argument("--tpm", type=int, default=None, help="input tokens per minute per model")
+    parser.add_argument("--rpd", type=int, default=None, help="requests per day per model")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the key clients must send (default %(default)s)")
+    parser.add_argument("--any-key", action="store_true", help="accept any non-empty key")
+    parser.add_argument("--batch-seconds", type=float, default=5.0, help="seconds a batch job stays in each state")
+    parser.add_argument("--min-cache-tokens", type=int, default=1024, help="smallest context cache accepted")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; returns 0."""
+    from .runner import Emulator
+
+    config = EmulatorConfig(
+        seed=args.seed,
+        api_key=None if args.any_key else args.api_key,
+        host=args.host,
+        port=args.port,
+        latency_s=args.latency,
+        latency_distribution=args.latency_dist,
+        fault_rate=args.fault_rate,
+        fault_kinds=tuple(kind for kind in args.fault_kinds.split(",") if kind),
+        rpm=args.rpm,
+        tpm=args.tpm,
+        rpd=args.rpd,
+        batch_pending_s=args.batch_seconds,
+        batch_running_s=args.batch_seconds,
+        min_cache_tokens=args.min_cache_tokens,
+    )
+    with Emulator(config) as emu:
+        print(f"notebookllm Gemini emulator on {emu.base_url} (seed {config.seed}); Ctrl+C to stop", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0

@@ -1,0 +1,215 @@
+"""One GenerateContentResponse from one GenerateContentRequest: the heart of the emulator, shared by the online
+endpoints and batch jobs. Faults, quotas and latency are the server's business, not this module's.
+
+>>> from notebookllm.emulator.caches import CacheStore
+>>> gen = Generator(seed=0, responder=None, caches=CacheStore(min_tokens=0))
+>>> reply = gen.respond("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "Hi there"}]}]}, b"k")
+>>> reply["candidates"][0]["finishReason"], reply["modelVersion"]
+('STOP', 'gemini-2.5-flash-notebookllm-emulator')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from typing import Any
+
+from .caches import CacheStore
+from .errors import ApiError
+from .markers import Markers, parse_markers
+from .replies import ReplyRequest, Responder, enum_reply, json_reply, text_reply
+from .safety import blocking_category, ratings
+from .tokens import count_content, count_contents, count_text
+
+EMULATOR_SUFFIX = "-notebookllm-emulator"
+_CACHE_CONFLICT = (
+    "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config."
+    "\n\nProposed fix: move those values to CachedContent from GenerateContent request."
+)
+_THOUGHT_SUMMARY = "**Weighing the request**\nI consider what is asked about {topic} and settle on a concise answer."
+
+
+def prompt_text(body: dict[str, Any]) -> str:
+    """The text of all parts of the request's contents (what markers and scripts match against)."""
+    contents = body.get("contents") or ()
+    if len(contents) == 1:
+        parts = contents[0].get("parts") or ()
+        if len(parts) == 1:
+            return parts[0].get("text") or ""
+    return "\n".join(part.get("text") or "" for content in contents for part in content.get("parts") or ())
+
+
+def pick(body: dict[str, Any], camel: str, snake: str) -> Any:
+    """A request field under its camelCase or snake_case name (the SDK sends nested objects in snake_case)."""
+    value = body.get(camel)
+    return body.get(snake) if value is None else value
+
+
+class Generator:
+    """Builds replies; ``respond`` is deterministic in (seed, request key, request)."""
+
+    def __init__(self, *, seed: int, responder: Responder | None, caches: CacheStore) -> None:
+        self._seed = seed.to_bytes(8, "big", signed=True)
+        self._responder = responder
+        self._caches = caches
+
+    def respond(self, model: str, body: dict[str, Any], key: bytes, markers: Markers | None = None) -> dict[str, Any]:
+        """The GenerateContentResponse for ``body`` sent to ``model`` (a bare model id); ``key`` identifies the
+        request for the seeded random choices. Raises ApiError for invalid requests."""
+        contents = body.get("contents")
+        if not contents:
+            raise ApiError.invalid("* GenerateContentRequest.contents: contents is not specified", "contents")
+        prompt = prompt_text(body)
+        if markers is None:
+            markers = parse_markers(prompt)
+        config = pick(body, "generationConfig", "generation_config") or {}
+        system = pick(body, "systemInstruction", "system_instruction")
+        cached_tokens = self._cached_tokens(model, body, system)
+        prompt_tokens = count_contents(contents) + count_content(system) + cached_tokens
+        digest = hashlib.blake2b(key, digest_size=16, key=self._seed).digest()
+        response: dict[str, Any] = {}
+        if markers.block:
+            response["promptFeedback"] = {"blockReason": markers.block, "safetyRatings": ratings(markers.unsafe, None)}
+            response["usageMetadata"] = _usage(prompt_tokens, cached_tokens, 0, 0)
+        else:
+            rng = random.Random(int.from_bytes(digest[:8], "big"))
+            thoughts = _thought_tokens(pick(config, "thinkingConfig", "thinking_config"), prompt_tokens, rng)
+            count = int(pick(config, "candidateCount", "candidate_count") or 1)
+            candidates = [
+                self._candidate(i, model, body, config, system, prompt, markers, thoughts, rng) for i in range(count)
+            ]
+            output_tokens = sum(candidate.pop("_tokens") for candidate in candidates)
+            response["candidates"] = candidates
+            response["usageMetadata"] = _usage(prompt_tokens, cached_tokens, output_tokens, thoughts * count)
+        response["modelVersion"] = model + EMULATOR_SUFFIX
+        response["responseId"] = digest[8:].hex()
+        return response
+
+    def _cached_tokens(self, model: str, body: dict[str, Any], system: Any) -> int:
+        name = pick(body, "cachedContent", "cached_content")
+        if not name:
+            return 0
+        if system or body.get("tools") or pick(body, "toolConfig", "tool_config"):
+            raise ApiError.invalid(_CACHE_CONFLICT)
+        return self._caches.use(name, model)
+
+    def _candidate(
+        self,
+        index: int,
+        model: str,
+        body: dict[str, Any],
+        config: dict[str, Any],
+        system: Any,
+        prompt: str,
+        markers: Markers,
+        thoughts: int,
+        rng: random.Random,
+    ) -> dict[str, Any]:
+        levels = markers.unsafe
+        blocked = markers.safety_stop or blocking_category(levels, pick(body, "safetySettings", "safety_settings"))
+        candidate: dict[str, Any] = {"index": index}
+        if blocked:
+            candidate["finishReason"] = "SAFETY"
+            candidate["safetyRatings"] = ratings({**levels, blocked: levels.get(blocked, "HIGH")}, blocked)
+            candidate["_tokens"] = 0
+            return candidate
+        if markers.finish in ("RECITATION", "OTHER"):
+            candidate["finishReason"] = markers.finish
+            candidate["safetyRatings"] = ratings(levels, None)
+            candidate["_tokens"] = 0
+            return candidate
+        text = self._reply_text(model, body, config, system, prompt, markers, rng)
+        finish = "STOP"
+        if markers.finish == "MAX_TOKENS":
+            text, finish = text[: max(1, len(text) // 2)], "MAX_TOKENS"
+        max_tokens = pick(config, "maxOutputTokens", "max_output_tokens")
+        if max_tokens is not None:
+            # thinking counts against the output budget, as on Gemini 2.5
+            room = int(max_tokens) - thoughts
+            if count_text(text) > room:
+                text, finish = text[: max(room, 0) * 4], "MAX_TOKENS"
+        parts: list[dict[str, Any]] = []
+        thinking = pick(config, "thinkingConfig", "thinking_config") or {}
+        if thoughts and pick(thinking, "includeThoughts", "include_thoughts"):
+            topic = (prompt.split() or ["it"])[0]
+            parts.append({"text": _THOUGHT_SUMMARY.format(topic=topic), "thought": True})
+        if text:
+            parts.append({"text": text})
+        if parts:
+            candidate["content"] = {"parts": parts, "role": "model"}
+        candidate["finishReason"] = finish
+        candidate["safetyRatings"] = ratings(levels, None)
+        candidate["_tokens"] = count_text(text)
+        return candidate
+
+    def _reply_text(
+        self,
+        model: str,
+        body: dict[str, Any],
+        config: dict[str, Any],
+        system: Any,
+        prompt: str,
+        markers: Markers,
+        rng: random.Random,
+    ) -> str:
+        mime = pick(config, "responseMimeType", "response_mime_type") or "text/plain"
+        schema = pick(config, "responseJsonSchema", "response_json_schema") or pick(
+            config, "responseSchema", "response_schema"
+        )
+        json_mode = mime == "application/json"
+        text: Any = None
+        if self._responder is not None:
+            request = ReplyRequest(
+                model=model,
+                prompt=prompt,
+                contents=body.get("contents") or [],
+                system_instruction=prompt_text({"contents": [system]}) if system else "",
+                generation_config=config,
+                json_mode=json_mode,
+                schema=schema,
+                rng=rng,
+            )
+            text = self._responder(request)
+            if text is not None and not isinstance(text, str):
+                text = json.dumps(text)
+        if text is None:
+            if json_mode:
+                text = json_reply(schema, prompt, rng)
+            elif mime == "text/x.enum":
+                text = enum_reply(schema, rng)
+            else:
+                text = text_reply(prompt, rng, markers.reply_tokens)
+        if markers.bad_json and json_mode:
+            text = text[: max(1, len(text) // 2)]
+        return text
+
+
+def _thought_tokens(thinking: dict[str, Any] | None, prompt_tokens: int, rng: random.Random) -> int:
+    """Thinking tokens when thinkingConfig asks for thinking (a budget other than 0, or a thinking level)."""
+    if not thinking:
+        return 0
+    budget = pick(thinking, "thinkingBudget", "thinking_budget")
+    level = pick(thinking, "thinkingLevel", "thinking_level")
+    if budget is None and level is None and not pick(thinking, "includeThoughts", "include_thoughts"):
+        return 0
+    if budget == 0:
+        return 0
+    wanted = 32 + prompt_tokens // 2 + rng.randint(0, 96)
+    return min(wanted, int(budget)) if budget is not None and budget > 0 else wanted
+
+
+def _usage(prompt: int, cached: int, candidates: int, thoughts: int) -> dict[str, Any]:
+    """usageMetadata as the real API reports it: zero counts left out, prompt count including cached tokens."""
+    usage: dict[str, Any] = {"promptTokenCount": prompt}
+    if candidates:
+        usage["candidatesTokenCount"] = candidates
+    if cached:
+        usage["cachedContentTokenCount"] = cached
+    if thoughts:
+        usage["thoughtsTokenCount"] = thoughts
+    usage["totalTokenCount"] = prompt + candidates + thoughts
+    usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt}]
+    if cached:
+        usage["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": cached}]
+    return usage

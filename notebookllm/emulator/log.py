@@ -1,0 +1,73 @@
+"""The request log tests assert on: one record per request, never the API key (only a short fingerprint).
+
+>>> log = RequestLog()
+>>> log.add("POST", "/v1beta/models/m:generateContent", "generateContent", "m", 200, 0.0, 0.001, "1a2b3c4d")
+>>> log.count(endpoint="generateContent", status=200)
+1
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+
+class LogRecord(NamedTuple):
+    """One request. ``endpoint`` is e.g. ``generateContent``, ``cachedContents.create``, ``batches.get``;
+    ``model`` a bare model id or None; ``started_at`` epoch seconds (real time); ``key_fingerprint`` the first
+    8 hex digits of sha256(api key), or None without a key."""
+
+    method: str
+    path: str
+    endpoint: str
+    model: str | None
+    status: int
+    started_at: float
+    duration_s: float
+    key_fingerprint: str | None
+
+
+def fingerprint(api_key: str | None) -> str | None:
+    """First 8 hex digits of sha256(key): enough to tell keys apart, useless to recover one."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:8] if api_key else None
+
+
+class RequestLog:
+    """Append-only records (appends are atomic under the GIL, so the server thread needs no lock)."""
+
+    def __init__(self) -> None:
+        self._records: list[LogRecord] = []
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        model: str | None,
+        status: int,
+        started_at: float,
+        duration_s: float,
+        key_fingerprint: str | None,
+    ) -> None:
+        self._records.append(LogRecord(method, path, endpoint, model, status, started_at, duration_s, key_fingerprint))
+
+    def records(self) -> list[LogRecord]:
+        """A snapshot copy."""
+        return list(self._records)
+
+    def count(self, endpoint: str | None = None, status: int | None = None, model: str | None = None) -> int:
+        """How many records match every given filter."""
+        return sum(
+            1
+            for r in self._records
+            if (endpoint is None or r.endpoint == endpoint)
+            and (status is None or r.status == status)
+            and (model is None or r.model == model)
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Requests per endpoint."""
+        result: dict[str, int] = {}
+        for record in self._records:
+            result[record.endpoint] = result.get(record.endpoint, 0) + 1
+        return result

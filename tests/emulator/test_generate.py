@@ -1,0 +1,151 @@
+"""generateContent through the real SDK, sync and aio: every reply field parses."""
+
+from __future__ import annotations
+
+import pytest
+from google.genai import types
+
+from notebookllm.emulator import EMULATOR_SUFFIX
+
+pytestmark = pytest.mark.sdk_compat
+MODEL = "gemini-2.5-flash"
+
+
+def test_text_reply_parses(emulator_client):
+    response = emulator_client.models.generate_content(model=MODEL, contents="Tell me about green tea from Japan")
+    assert response.text
+    candidate = response.candidates[0]
+    assert candidate.finish_reason == types.FinishReason.STOP
+    assert {r.category for r in candidate.safety_ratings} == {
+        types.HarmCategory.HARM_CATEGORY_HARASSMENT,
+        types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
+        types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+        types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
+    }
+    assert all(r.probability == types.HarmProbability.NEGLIGIBLE for r in candidate.safety_ratings)
+    usage = response.usage_metadata
+    assert usage.prompt_token_count > 0 and usage.candidates_token_count > 0
+    assert usage.total_token_count == usage.prompt_token_count + usage.candidates_token_count
+    assert usage.cached_content_token_count is None and usage.thoughts_token_count is None
+    assert response.model_version == MODEL + EMULATOR_SUFFIX
+
+
+def test_same_request_same_reply_and_seed_matters(emulator_client, make_emulator):
+    first = emulator_client.models.generate_content(model=MODEL, contents="Describe the river Thames")
+    again = emulator_client.models.generate_content(model=MODEL, contents="Describe the river Thames")
+    assert first.text == again.text
+    replies = set()
+    for seed in range(6):
+        client = make_emulator(seed=seed).client()  # kept in a variable: a collected Client closes its transport
+        replies.add(client.models.generate_content(model=MODEL, contents="Describe the Thames").text)
+    assert len(replies) > 1
+
+
+async def test_aio_reply_and_emulator_header(emulator_client):
+    response = await emulator_client.aio.models.generate_content(model=MODEL, contents="Hello there, emulator")
+    assert response.text
+    assert response.sdk_http_response.headers.get("x-notebookllm-emulator") == "1"
+
+
+def test_system_instruction_config_and_snake_case_thinking(emulator_client):
+    config = types.GenerateContentConfig(
+        system_instruction="be terse",
+        temperature=0.2,
+        thinking_config=types.ThinkingConfig(thinking_budget=64, include_thoughts=True),
+    )
+    response = emulator_client.models.generate_content(model=MODEL, contents="Why is the sky blue?", config=config)
+    usage = response.usage_metadata
+    assert 0 < usage.thoughts_token_count <= 64
+    assert usage.total_token_count == (
+        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
+    )
+    parts = response.candidates[0].content.parts
+    assert parts[0].thought is True
+    assert response.text == parts[-1].text  # thoughts are not part of .text
+
+
+def test_thinking_budget_zero_reports_no_thoughts(emulator_client):
+    config = types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_budget=0))
+    response = emulator_client.models.generate_content(model=MODEL, contents="Quick one", config=config)
+    assert response.usage_metadata.thoughts_token_count is None
+
+
+def test_max_output_tokens_gives_max_tokens(emulator_client):
+    config = types.GenerateContentConfig(max_output_tokens=5)
+    response = emulator_client.models.generate_content(
+        model=MODEL, contents="Write about the ocean [[tokens:40]]", config=config
+    )
+    assert response.candidates[0].finish_reason == types.FinishReason.MAX_TOKENS
+    assert response.usage_metadata.candidates_token_count <= 5
+
+
+def test_candidate_count(emulator_client):
+    config = types.GenerateContentConfig(candidate_count=2)
+    response = emulator_client.models.generate_content(model=MODEL, contents="Two takes on mountains", config=config)
+    assert [c.index for c in response.candidates] == [0, 1]
+
+
+@pytest.mark.parametrize("version", ["v1", "v1beta", "v1alpha"])
+def test_every_version_prefix(emulator, version):
+    client = emulator.client(api_version=version)
+    response = client.models.generate_content(model=MODEL, contents="Hi")
+    assert response.text
+    assert emulator.log[-1].path == f"/{version}/models/{MODEL}:generateContent"
+
+
+def test_count_tokens(emulator_client):
+    result = emulator_client.models.count_tokens(model=MODEL, contents="abcd" * 10)
+    assert result.total_tokens == 10
+    assert result.cached_content_token_count is None
+
+
+def test_models_get_and_unknown_model(emulator_client):
+    from google.genai import errors
+
+    assert emulator_client.models.get(model=MODEL).name == f"models/{MODEL}"
+    with pytest.raises(errors.ClientError) as info:
+        emulator_client.models.get(model="gemini-0-nope")
+    assert (info.value.code, info.value.status) == (404, "NOT_FOUND")
+    with pytest.raises(errors.ClientError) as info:
+        emulator_client.models.generate_content(model="gemini-0-nope", contents="hi")
+    assert info.value.code == 404
+
+
+def test_stream_sse(emulator_client):
+    chunks = list(emulator_client.models.generate_content_stream(model=MODEL, contents="Stream a story on owls"))
+    assert len(chunks) > 1
+    whole = emulator_client.models.generate_content(model=MODEL, contents="Stream a story on owls")
+    assert "".join(chunk.text for chunk in chunks) == whole.text
+    assert chunks[-1].candidates[0].finish_reason == types.FinishReason.STOP
+    assert chunks[-1].usage_metadata.candidates_token_count == whole.usage_metadata.candidates_token_count
+
+
+async def test_stream_aio(emulator_client):
+    stream = await emulator_client.aio.models.generate_content_stream(model=MODEL, contents="Stream about bees")
+    texts = [chunk.text async for chunk in stream]
+    assert len(texts) > 1 and all(texts)
+
+
+def test_responder_decides_replies(make_emulator):
+    seen = []
+
+    def responder(request):
+        seen.append(request.prompt)
+        return f"echo: {request.prompt}" if not request.json_mode else {"echo": request.prompt}
+
+    client = make_emulator(responder=responder).client()
+    assert client.models.generate_content(model=MODEL, contents="ping").text == "echo: ping"
+    config = types.GenerateContentConfig(response_mime_type="application/json")
+    assert client.models.generate_content(model=MODEL, contents="pong", config=config).text == '{"echo": "pong"}'
+    assert seen == ["ping", "pong"]
+
+
+async def test_200_concurrent_aio_requests(emulator):
+    import asyncio
+
+    client = emulator.client()
+    replies = await asyncio.gather(
+        *(client.aio.models.generate_content(model=MODEL, contents=f"Question number {i}") for i in range(200))
+    )
+    assert all(reply.text for reply in replies)
+    assert emulator.count(endpoint="generateContent", status=200) == 200
