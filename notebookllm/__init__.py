@@ -25,24 +25,51 @@ from .core.retry_state import RetryState
 from .core.strategy import LLMCallStrategy
 from .core.tokens import TokenUsage
 from .core.work_item import LLMWorkItem
+from .gemini import (
+    PRICES_AS_OF,
+    CacheVanishedError,
+    GeminiBlockedError,
+    GeminiCachedStrategy,
+    GeminiEmptyResponseError,
+    GeminiError,
+    GeminiErrorClassifier,
+    GeminiResponse,
+    GeminiStrategy,
+    MissingAPIKeyError,
+    ModelPrice,
+    connect,
+    estimate_cost,
+    set_price,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "PRICES_AS_OF",
     "AttemptContext",
     "BaseMiddleware",
     "BaseObserver",
     "BatchResult",
+    "CacheVanishedError",
     "ConfigurationError",
     "DefaultErrorClassifier",
     "ErrorClassifier",
     "ErrorInfo",
     "FrameworkTimeoutError",
+    "GeminiBlockedError",
+    "GeminiCachedStrategy",
+    "GeminiEmptyResponseError",
+    "GeminiError",
+    "GeminiErrorClassifier",
+    "GeminiResponse",
+    "GeminiStrategy",
     "InvalidWorkItemError",
     "ItemCancelledError",
     "LLMCallStrategy",
     "LLMWorkItem",
     "MetricsObserver",
+    "MissingAPIKeyError",
+    "ModelPrice",
     "NotebookLLMError",
     "ParallelBatchProcessor",
     "PrepareOnceMixin",
@@ -55,5 +82,8 @@ __all__ = [
     "WorkItemResult",
     "__version__",
     "backoff_delay",
+    "connect",
     "current_attempt",
+    "estimate_cost",
+    "set_price",
 ]

@@ -53,7 +53,8 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         delete_on_cleanup: delete the cache at the end of the run (default: keep it for the next run until its TTL).
         **generation: ``temperature``, ``max_output_tokens``, ... as for :class:`GeminiStrategy`.
 
-    With nothing to cache (no ``cached_content``, system instruction or tools) it warns and calls without a cache.
+    With nothing to cache (no ``cached_content``, system instruction or tools) it warns and calls without a cache;
+    content below the API's minimum cache size is sent with every request instead (with a warning).
     """
 
     def __init__(
@@ -87,6 +88,9 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
             **generation,
         )
         cached = {name: getattr(self.config, name) for name in _CACHE_FIELDS}
+        # Without a cache (content below the API's minimum size) the same input goes with every request instead.
+        self._uncached_config = self.config
+        self._cached_contents = _as_contents(cached_content)
         self.config = self.config.model_copy(update=dict.fromkeys(_CACHE_FIELDS))
         self.delete_on_cleanup = delete_on_cleanup
         self.context_cache: ContextCache | None = None
@@ -133,9 +137,27 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         if self.context_cache is None:
             return await super()._generate(prompt)
         name = await self.context_cache.ensure_fresh()
+        if name is None:
+            return await self._send(self._cached_contents + self._contents(prompt), self._uncached_config)
         try:
-            return await self._send(prompt, self.config.model_copy(update={"cached_content": name}))
+            return await self._send(self._contents(prompt), self.config.model_copy(update={"cached_content": name}))
         except genai_errors.ClientError as err:
             if err.code in _GONE and await self.context_cache.recreate_if_gone(name):
                 raise CacheVanishedError(name, self.context_cache.name or "?") from err
             raise
+
+
+def _as_contents(value: types.ContentListUnion | None) -> list[types.Content]:
+    """``cached_content`` as a list of ``Content``; bare parts (strings, parts) form one user turn, as in the SDK."""
+    if value is None:
+        return []
+    contents: list[types.Content] = []
+    parts: list[types.Part] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, types.Content) or (isinstance(item, dict) and "parts" in item):
+            contents.append(types.Content.model_validate(item))
+        else:
+            parts.append(types.Part(text=item) if isinstance(item, str) else types.Part.model_validate(item))
+    if parts:
+        contents.append(types.Content(role="user", parts=parts))
+    return contents

@@ -84,6 +84,7 @@ class ContextCache:
             warnings.warn(TAGS_UNSUPPORTED_WARNING, stacklevel=2)
             logger.warning("%s; creating a fresh cache instead of matching tags", TAGS_UNSUPPORTED_WARNING)
         self.name: str | None = None
+        self.inline = False  # too small to cache: callers send the contents with each request
         self.expire_time: float | None = None
         self.created = 0
         self.renewed = 0
@@ -99,20 +100,20 @@ class ContextCache:
         """What request fingerprints record instead of the (run-specific) cache name."""
         return {"model": self.model, "fingerprint": self.fingerprint, "tags": dict(sorted(self.tags.items()))}
 
-    async def ensure_fresh(self) -> str:
+    async def ensure_fresh(self) -> str | None:
         """The cache name, after acquiring it on first use or extending its TTL when less than the buffer is left.
 
         Acquiring adopts a matching, not nearly expired cache (one list call), else creates one. Concurrent callers
-        wait for the first: one cache, however many workers start at once.
+        wait for the first: one cache, however many workers start at once. ``None`` when the content is below the
+        API's minimum cache size (:attr:`inline`): then send it with each request.
         """
-        if self.name is None or (self.auto_renew and self._due()):
+        if (self.name is None and not self.inline) or (self.auto_renew and self._due()):
             async with self._loop_lock():
                 # Re-check: another worker may have acquired or renewed while we waited for the lock.
-                if self.name is None:
+                if self.name is None and not self.inline:
                     await self._find_or_create()
                 elif self.auto_renew and self._due():
                     await self._renew()
-        assert self.name is not None
         return self.name
 
     async def recreate_if_gone(self, used_name: str) -> bool:
@@ -151,15 +152,13 @@ class ContextCache:
 
     # -- internals --------------------------------------------------------------------------------------------------
 
-    async def _find_or_create(self) -> str:
+    async def _find_or_create(self) -> None:
         found = await self._find() if self.reusable else None
         if found is not None:
             self._adopt(found)
             logger.info("reusing context cache %s (%s)", self.name, self.display_name)
         else:
             await self._create()
-        assert self.name is not None
-        return self.name
 
     def _due(self) -> bool:
         return self.expire_time is not None and self.clock() >= self.expire_time - self.renewal_buffer_seconds
@@ -189,7 +188,19 @@ class ContextCache:
         config = self._create_config.model_copy(update={"ttl": _ttl(self.ttl_seconds)})
         if self.reusable:
             config = config.model_copy(update={"display_name": self.display_name})
-        cache = await self.client.aio.caches.create(model=self.model, config=config)
+        try:
+            cache = await self.client.aio.caches.create(model=self.model, config=config)
+        except genai_errors.ClientError as err:
+            if err.code != 400 or "too small" not in (err.message or "").lower():
+                raise
+            # The same model input without a cache gives the same answers, only at the full input price.
+            warnings.warn(
+                f"content to cache is below the model's minimum cache size ({err.message}); "
+                "sending it with every request instead of caching it",
+                stacklevel=2,
+            )
+            self.inline = True
+            return
         self.created += 1
         self._adopt(cache)
         logger.info("created context cache %s (%s)", self.name, self.display_name)

@@ -158,15 +158,15 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     async def _generate(self, prompt: str) -> types.GenerateContentResponse:
         """One request for ``prompt`` (the cached strategy names its cache here)."""
-        return await self._send(prompt, self.config)
+        return await self._send(self._contents(prompt), self.config)
 
-    async def _send(self, prompt: str, config: types.GenerateContentConfig) -> types.GenerateContentResponse:
+    async def _send(
+        self, contents: list[types.Content], config: types.GenerateContentConfig
+    ) -> types.GenerateContentResponse:
         ctx = current_attempt()
         if ctx is not None:
             ctx.annotate(model=self.model)
-        return await self.client.aio.models.generate_content(
-            model=self.model, contents=self._contents(prompt), config=config
-        )
+        return await self.client.aio.models.generate_content(model=self.model, contents=contents, config=config)
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
         """Report usage and metadata to the running attempt, refuse blocked replies, parse the rest."""
