@@ -1,0 +1,145 @@
+"""GeminiStrategy through the real processor and the unmodified SDK against the emulator."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+from gemini_helpers import run_items
+
+from notebookllm import RetryState
+from notebookllm.gemini import GeminiBlockedError, GeminiResponse, GeminiStrategy
+
+pytestmark = pytest.mark.sdk_compat
+
+ROW_KEYS = {
+    "finish_reason",
+    "safety_ratings",
+    "blocked",
+    "block_reason",
+    "model",
+    "model_version",
+    "emulated",
+    "cost_usd",
+}
+
+
+class Book(pydantic.BaseModel):
+    title: str
+    year: int
+
+
+async def test_text_reply_reports_usage_and_metadata_without_include_metadata(emulator, emulator_client):
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash")
+    batch = await run_items(strategy, ["Summarise: tea", "Summarise: coffee"])
+    assert batch.succeeded == 2
+    for r in batch.results:
+        assert isinstance(r.output, str) and r.output
+        assert r.token_usage.input_tokens > 0 and r.token_usage.output_tokens > 0
+        assert r.metadata.keys() >= ROW_KEYS
+        assert r.metadata["finish_reason"] == "STOP" and r.metadata["blocked"] is False
+        assert r.metadata["model"] == "gemini-2.5-flash" and r.metadata["emulated"] is True
+        assert r.metadata["model_version"] == "gemini-2.5-flash-notebookllm-emulator"
+        assert r.metadata["safety_ratings"]["HARM_CATEGORY_HARASSMENT"] == "NEGLIGIBLE"
+        assert r.metadata["cost_usd"] > 0
+    assert emulator.count(endpoint="generateContent") == 2
+
+
+async def test_include_metadata_returns_gemini_response(emulator_client):
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash", include_metadata=True)
+    batch = await run_items(strategy, ["Rate this [[unsafe:harassment:HIGH]]"])
+    reply = batch.results[0].output
+    assert isinstance(reply, GeminiResponse)
+    assert reply.safety_ratings["HARM_CATEGORY_HARASSMENT"] == "HIGH"
+    assert reply.finish_reason == "STOP" and not reply.blocked and isinstance(reply.output, str)
+    assert reply.token_usage == batch.results[0].token_usage.to_dict()
+    assert reply.raw_response.model_version.endswith("-notebookllm-emulator")
+
+
+async def test_response_schema_gives_validated_models(emulator_client):
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash", response_schema=Book, temperature=0.0)
+    batch = await run_items(strategy, ["Dune by Frank Herbert", "Emma by Jane Austen"])
+    assert batch.succeeded == 2
+    assert all(isinstance(r.output, Book) for r in batch.results)
+
+
+async def test_list_schema(emulator_client):
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash", response_schema=list[Book])
+    (result,) = (await run_items(strategy, ["Three books"])).results
+    assert result.success and all(isinstance(b, Book) for b in result.output)
+
+
+async def test_malformed_json_is_retried_and_every_attempt_is_billed(emulator, emulator_client):
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash", response_schema=Book)
+    (result,) = (await run_items(strategy, ["Dune [[bad-json]]"])).results
+    assert not result.success and isinstance(result.error, pydantic.ValidationError)
+    assert result.error_info.category == "validation" and result.attempts == 3
+    assert emulator.count(endpoint="generateContent") == 3
+    one = await GeminiStrategy(emulator_client, "gemini-2.5-flash", response_schema=Book)._generate("Dune [[bad-json]]")
+    assert result.token_usage.output_tokens == 3 * one.usage_metadata.candidates_token_count
+
+
+async def test_parse_failure_reaches_a_subclass_with_the_items_retry_state(emulator_client):
+    seen: list[tuple[int, dict]] = []
+
+    class Recovering(GeminiStrategy):
+        async def execute(self, prompt, attempt, timeout, state: RetryState | None = None):
+            assert state is not None
+            seen.append((attempt, state.to_dict()))
+            if state.get("broken"):
+                prompt = prompt.replace("[[bad-json]]", "")
+            try:
+                return await super().execute(prompt, attempt, timeout, state)
+            except pydantic.ValidationError as e:
+                state.set("broken", str(e))
+                raise
+
+    (result,) = (await run_items(Recovering(emulator_client, response_schema=Book), ["Dune [[bad-json]]"])).results
+    assert result.success and isinstance(result.output, Book) and result.attempts == 2
+    assert seen[0] == (1, {}) and "broken" in seen[1][1]
+
+
+@pytest.mark.parametrize(
+    ("marker", "finish_reason", "block_reason"),
+    [("[[block]]", None, "SAFETY"), ("[[safety-stop]]", "SAFETY", "SAFETY")],
+)
+async def test_blocked_is_an_explicit_outcome_and_not_retried(
+    emulator, emulator_client, marker, finish_reason, block_reason
+):
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash", include_metadata=True)
+    (result,) = (await run_items(strategy, [f"Say it {marker}"])).results
+    assert not result.success and isinstance(result.error, GeminiBlockedError)
+    assert result.error_info.category == "blocked" and result.attempts == 1
+    assert emulator.count(endpoint="generateContent") == 1
+    assert result.metadata["blocked"] is True and result.metadata["block_reason"] == block_reason
+    assert result.metadata["finish_reason"] == finish_reason
+    assert result.error.safety_ratings == result.metadata["safety_ratings"] != {}
+    assert result.error.response.output is None and result.token_usage.input_tokens > 0
+
+
+async def test_retry_blocked_retries(emulator, emulator_client):
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash", retry_blocked=True)
+    (result,) = (await run_items(strategy, ["Say it [[safety-stop]]"])).results
+    assert result.attempts == 3 and emulator.count(endpoint="generateContent") == 3
+
+
+async def test_empty_reply_is_an_error_not_an_attribute_error(emulator_client):
+    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Quote it [[recitation]]"])).results
+    assert not result.success and result.error_info.category == "empty"
+    assert result.metadata["finish_reason"] == "RECITATION" and result.metadata["blocked"] is False
+
+
+async def test_server_errors_retry_then_succeed(emulator, emulator_client):
+    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Flaky [[fail:503x2]]"])).results
+    assert result.success and result.attempts == 3
+    assert emulator.count(endpoint="generateContent", status=503) == 2
+
+
+async def test_client_errors_fail_at_once(emulator, emulator_client):
+    (result,) = (await run_items(GeminiStrategy(emulator_client, "no-such-model"), ["Hi"])).results
+    assert not result.success and result.attempts == 1 and result.error_info.category == "client"
+    assert result.metadata["model"] == "no-such-model"
+
+
+async def test_outside_a_processor_nothing_is_reported_and_execute_still_works(emulator_client):
+    output, usage = await GeminiStrategy(emulator_client).execute("Hi", 1, 10.0)
+    assert isinstance(output, str) and usage.input_tokens > 0
