@@ -1,1 +1,25 @@
-"""See DEVELOPERS.md for what this layer holds."""
+"""What a notebook user touches: ``arun``/``run`` over DataFrames, the progress widget, ``Results``, ``compare``.
+
+Example:
+    >>> import notebookllm as nl
+    >>> results = nl.run(["a cat", "a dog"], prompt="One word for: {text}", strategy=strategy)  # doctest: +SKIP
+    >>> results.df  # doctest: +SKIP
+"""
+
+from .progress import Progress, ProgressState, TextProgress, WidgetProgress
+from .results import RESULT_DTYPES, SAFETY_COLUMNS, Results, RunSummary
+from .runner import RunInterruptedWarning, arun, run
+
+__all__ = [
+    "RESULT_DTYPES",
+    "SAFETY_COLUMNS",
+    "Progress",
+    "ProgressState",
+    "Results",
+    "RunInterruptedWarning",
+    "RunSummary",
+    "TextProgress",
+    "WidgetProgress",
+    "arun",
+    "run",
+]

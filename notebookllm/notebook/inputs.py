@@ -1,0 +1,194 @@
+"""Turning what a user passes to ``nl.run`` into work items, and refusing bad input before anything is sent.
+
+Accepted data:
+
+* a DataFrame — ``prompt`` is a template with ``{column}`` placeholders (``str.format`` syntax, so ``{{`` is a
+  literal brace and ``{price:.2f}`` formats) or a callable ``row -> str`` (the row is a mapping of column → value
+  that also allows ``row.column``); item ids come from ``id_column`` or the index;
+* a list (or Series) of strings — a one-column frame, column ``text``; ``prompt`` defaults to ``"{text}"``;
+* a list of dicts — a DataFrame of them;
+* a list of :class:`~notebookllm.core.work_item.LLMWorkItem` — used as they are (no ``prompt``/``strategy``).
+
+Errors name the column (and list the ones there are) or the row: a missing template column, a missing value in
+one, an empty prompt, a duplicate id.
+
+Example:
+    >>> frame, items = build_items(["good", "bad"], prompt="Sentiment of: {text}", strategy=strategy)  # doctest: +SKIP
+    >>> [i.prompt for i in items]  # doctest: +SKIP
+    ['Sentiment of: good', 'Sentiment of: bad']
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..core.errors import ConfigurationError, InvalidWorkItemError
+from ..core.strategy import LLMCallStrategy
+from ..core.work_item import LLMWorkItem
+
+__all__ = ["Data", "PromptSpec", "Row", "build_items"]
+
+_TEXT_COLUMN = "text"
+
+
+class Row(dict):  # type: ignore[type-arg]
+    """One input row for a prompt function: ``row["review"]`` and ``row.review`` both work."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"the row has no column {name!r}; columns: {', '.join(map(str, self))}") from None
+
+
+#: What ``nl.run`` accepts as data.
+Data = pd.DataFrame | pd.Series | Sequence[str] | Sequence[Mapping[str, Any]] | Sequence[LLMWorkItem[Any, Any]]
+#: A template string or a function of the row.
+PromptSpec = str | Callable[[Row], str]
+
+
+def build_items(
+    data: Data,
+    *,
+    prompt: PromptSpec | None,
+    strategy: LLMCallStrategy[Any] | None,
+    id_column: str | None = None,
+) -> tuple[pd.DataFrame, list[LLMWorkItem[Any, Any]]]:
+    """The input frame (its columns and index become the results') and one work item per row, in order.
+
+    Raises:
+        ConfigurationError: an option does not fit the data (no prompt for a DataFrame, a template naming a
+            column the data lacks, ``prompt`` given with work items, ...).
+        InvalidWorkItemError: a row cannot become an item (empty prompt, missing value, duplicate id).
+    """
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, pd.Series):
+        frame = data.to_frame(name=data.name if data.name is not None else _TEXT_COLUMN)
+        prompt = prompt if prompt is not None else f"{{{frame.columns[0]}}}"
+    elif isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
+        raise ConfigurationError(
+            f"data must be a DataFrame, a list of strings, dicts or LLMWorkItems, got {type(data).__name__}"
+        )
+    elif data and all(isinstance(x, LLMWorkItem) for x in data):
+        return _from_work_items(data, prompt, strategy, id_column)  # type: ignore[arg-type]
+    elif all(isinstance(x, str) for x in data):
+        frame = pd.DataFrame({_TEXT_COLUMN: list(data)})
+        prompt = prompt if prompt is not None else f"{{{_TEXT_COLUMN}}}"
+    elif all(isinstance(x, Mapping) for x in data):
+        frame = pd.DataFrame(list(data))
+    else:
+        kinds = ", ".join(sorted({type(x).__name__ for x in data}))
+        raise ConfigurationError(f"data must be all strings, all dicts or all LLMWorkItems, got a mix of {kinds}")
+
+    if not isinstance(strategy, LLMCallStrategy):
+        raise ConfigurationError(f"strategy must be an LLMCallStrategy, got {type(strategy).__name__}")
+    if prompt is None:
+        raise ConfigurationError("prompt is required: a template like 'Classify: {review}' or a function of the row")
+    ids = _ids(frame, id_column)
+    prompts = _render(frame, prompt, ids)
+    items = [LLMWorkItem(item_id, strategy, text) for item_id, text in zip(ids, prompts, strict=True)]
+    return frame, items
+
+
+def _from_work_items(
+    items: Sequence[LLMWorkItem[Any, Any]], prompt: Any, strategy: Any, id_column: Any
+) -> tuple[pd.DataFrame, list[LLMWorkItem[Any, Any]]]:
+    given = [name for name, value in (("prompt", prompt), ("strategy", strategy), ("id_column", id_column)) if value]
+    if given:
+        raise ConfigurationError(f"work items carry their own prompt, strategy and id; do not pass {', '.join(given)}")
+    items = list(items)
+    _check_unique([item.item_id for item in items])
+    frame = pd.DataFrame({"item_id": [i.item_id for i in items], "prompt": [i.prompt for i in items]})
+    return frame, items
+
+
+def _ids(frame: pd.DataFrame, id_column: str | None) -> list[str]:
+    if id_column is None:
+        ids = [str(label) for label in frame.index]
+    else:
+        if id_column not in frame.columns:
+            raise ConfigurationError(f"id_column {id_column!r} is not a column; columns: {_names(frame)}")
+        column = frame[id_column]
+        if column.isna().any():
+            raise InvalidWorkItemError(f"id_column {id_column!r} has no value in row {column.isna().idxmax()!r}")
+        ids = [str(value) for value in column]
+    _check_unique(ids, source="index" if id_column is None else f"column {id_column!r}")
+    return ids
+
+
+def _check_unique(ids: list[str], source: str = "work items") -> None:
+    if len(set(ids)) == len(ids):
+        return
+    duplicates = [item_id for item_id, n in Counter(ids).items() if n > 1]
+    shown = ", ".join(repr(d) for d in duplicates[:5]) + (" ..." if len(duplicates) > 5 else "")
+    hint = " (pass id_column=, or reset_index())" if source == "index" else ""
+    raise InvalidWorkItemError(f"duplicate item id {shown} in the {source}{hint}: ids must be unique")
+
+
+def _render(frame: pd.DataFrame, prompt: PromptSpec, ids: list[str]) -> list[str]:
+    if isinstance(prompt, str):
+        prompts = _render_template(frame, prompt, ids)
+    elif callable(prompt):
+        prompts = [prompt(Row(record)) for record in frame.to_dict("records")]
+    else:
+        raise ConfigurationError(f"prompt must be a template string or a function of the row, got {type(prompt)}")
+    for item_id, text in zip(ids, prompts, strict=True):
+        if not isinstance(text, str):
+            raise InvalidWorkItemError(f"row {item_id!r}: the prompt function returned {type(text).__name__}, not str")
+        if not text.strip():
+            raise InvalidWorkItemError(f"row {item_id!r}: the prompt is empty")
+    return prompts
+
+
+def _render_template(frame: pd.DataFrame, template: str, ids: list[str]) -> list[str]:
+    fields = _template_fields(template)
+    missing = [f for f in fields if f not in frame.columns]
+    if missing:
+        raise ConfigurationError(
+            f"the prompt template uses column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)}, which the data does not have; columns: {_names(frame)}"
+        )
+    if not fields:
+        return [template.format()] * len(frame)
+    columns = [frame[f] for f in fields]
+    for name, column in zip(fields, columns, strict=True):
+        missing_rows = column.isna()
+        if missing_rows.any():
+            where = ids[int(missing_rows.to_numpy().argmax())]
+            raise InvalidWorkItemError(
+                f"row {where!r}: column {name!r} has no value (fill or drop it, e.g. df.dropna(subset=[{name!r}]))"
+            )
+    # One format_map per row over plain lists: fast for 100,000 rows, unlike iterrows().
+    values = [c.tolist() for c in columns]
+    return [template.format_map(dict(zip(fields, row, strict=True))) for row in zip(*values, strict=True)]
+
+
+def _template_fields(template: str) -> list[str]:
+    """The column names a template uses, in order of first use (``{a.b}`` and ``{a[0]}`` use column ``a``)."""
+    fields: dict[str, None] = {}
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigurationError(f"the prompt template is not valid: {exc} (write {{{{ and }}}} for braces)") from None
+    for _, name, _, _ in parsed:
+        if name is None:
+            continue
+        base = name.split(".", 1)[0].split("[", 1)[0]
+        if not base or base.isdigit():
+            raise ConfigurationError(
+                f"the prompt template has a positional placeholder {{{name}}}; name a column instead, e.g. {{review}}"
+            )
+        fields[base] = None
+    return list(fields)
+
+
+def _names(frame: pd.DataFrame) -> str:
+    return ", ".join(repr(c) for c in frame.columns) or "(none)"

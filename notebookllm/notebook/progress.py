@@ -1,0 +1,346 @@
+"""Live progress of a run: a widget in Jupyter, one line on a terminal's stderr, nothing elsewhere.
+
+A :class:`Progress` keeps a :class:`ProgressState` (counts, tokens, cost, cooldown, last error) that the runner
+updates on every processor event and finished item — plain counter updates, nothing drawn — and redraws it from a
+ticker at most ``1 / min_interval`` times a second (5 by default). Cooldowns and the end of the run are drawn at
+once; the end is always drawn, whatever ended the run, with its status: ``done``, ``interrupted`` or ``failed``.
+
+Pass ``progress=WidgetProgress()`` (or ``TextProgress()``) to ``nl.run`` to keep a handle on it; afterwards
+``results.progress.state`` has the final values and ``WidgetProgress`` exposes its widgets (``bar``,
+``counts``, ``tokens``, ``cooldown``, ``error``).
+
+Example:
+    >>> p = TextProgress()
+    >>> p.state.total
+    0
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+from ..core.errors import ConfigurationError, ItemCancelledError
+from .environment import in_jupyter_kernel, progress_kind
+from .redact import redact
+
+if TYPE_CHECKING:
+    from ..core.results import WorkItemResult
+
+__all__ = ["Progress", "ProgressState", "TextProgress", "WidgetProgress", "check_progress_option", "make_progress"]
+
+Status = Literal["waiting", "running", "done", "interrupted", "failed"]
+
+_ERROR_CHARS = 300
+
+
+@dataclass
+class ProgressState:
+    """What the display shows. Derived values (rate, ETA, cooldown left) are refreshed on every draw."""
+
+    total: int = 0
+    done: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    from_cache: int = 0
+    unfinished: int = 0
+    in_flight: int = 0
+    retrying: int = 0
+    retries: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+    cooldowns: int = 0
+    cooldown_left_s: float = 0.0
+    last_error: str | None = None
+    status: Status = "waiting"
+    elapsed_s: float = 0.0
+    items_per_s: float = 0.0
+    eta_s: float | None = None
+
+    @property
+    def cooling_down(self) -> bool:
+        """A rate-limit cooldown is running now."""
+        return self.cooldown_left_s > 0
+
+    def counts_text(self) -> str:
+        """``"120/500 · 118 succeeded · 2 failed · 1 retrying · 8 in flight · 45.1 items/s · ETA 8s"``."""
+        parts = [f"{self.done:,}/{self.total:,}", f"{self.succeeded:,} succeeded", f"{self.failed:,} failed"]
+        if self.retrying or self.retries:
+            parts.append(f"{self.retrying:,} retrying ({self.retries:,} retries)")
+        parts.append(f"{self.in_flight:,} in flight")
+        if self.from_cache:
+            parts.append(f"{self.from_cache:,} from cache")
+        if self.unfinished:
+            parts.append(f"{self.unfinished:,} not finished")
+        parts.append(f"{self.items_per_s:,.1f} items/s")
+        if self.status == "running" and self.eta_s is not None:
+            parts.append(f"ETA {_duration(self.eta_s)}")
+        elif self.status != "running":
+            parts.append(f"in {_duration(self.elapsed_s)}")
+        return " · ".join(parts)
+
+    def tokens_text(self) -> str:
+        """``"tokens 12,345 in / 4,567 out / 0 cached · $0.0123"``."""
+        return (
+            f"tokens {self.input_tokens:,} in / {self.output_tokens:,} out / {self.cached_tokens:,} cached"
+            f" · ${self.cost_usd:,.4f}"
+        )
+
+    def cooldown_text(self) -> str:
+        """``"cooling down 12s (rate limit)"`` during a cooldown, a count of them afterwards, else empty."""
+        if self.cooling_down:
+            return f"cooling down {self.cooldown_left_s:.0f}s (rate limit)"
+        if self.cooldowns:
+            return f"{self.cooldowns} rate-limit cooldown{'s' if self.cooldowns > 1 else ''}"
+        return ""
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class Progress:
+    """Tracks one run and draws it; subclasses implement :meth:`draw`. One instance per run."""
+
+    #: Seconds between redraws while the run goes.
+    min_interval: float = 0.2
+
+    def __init__(self) -> None:
+        self.state = ProgressState()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started_at = 0.0
+        self._fresh_done = 0  # done minus answered from cache: what the rate and the ETA are about
+        self._cooldown_until = 0.0
+        self._in_flight: set[str] = set()  # ids with an attempt out now
+        self._waiting: set[str] = set()  # ids waiting for a retry (backoff or cooldown)
+        self._ticker: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------------------------ fed by the runner
+    def start(self, total: int, cached: list[WorkItemResult] | tuple[()] = ()) -> None:
+        """The run begins with ``total`` items, of which ``cached`` are already answered."""
+        self._loop = asyncio.get_running_loop()
+        self._started_at = self._loop.time()
+        self.state.total = total
+        self.state.status = "running"
+        for result in cached:
+            self._count(result)
+        self.refresh()
+        self._ticker = self._loop.create_task(self._tick())
+
+    def attempt_started(self, item_id: str) -> None:
+        """An attempt of ``item_id`` was sent."""
+        self._in_flight.add(item_id)
+        self._waiting.discard(item_id)
+
+    def attempt_failed(self, item_id: str, error: BaseException | None, *, backoff: bool) -> None:
+        """An attempt of ``item_id`` failed and the item will try again (after a backoff, or after a cooldown)."""
+        self._in_flight.discard(item_id)
+        self._waiting.add(item_id)
+        if backoff:
+            self.state.retries += 1
+        if error is not None:
+            self._set_error(error)
+
+    def cooldown_started(self, seconds: float) -> None:
+        """Every worker pauses ``seconds`` for a rate limit (an extension of a running cooldown counts once)."""
+        assert self._loop is not None
+        if self._loop.time() >= self._cooldown_until:
+            self.state.cooldowns += 1
+        self._cooldown_until = max(self._cooldown_until, self._loop.time() + seconds)
+        self.refresh()
+
+    def cooldown_ended(self) -> None:
+        """The workers resumed."""
+        self._cooldown_until = 0.0
+        self.refresh()
+
+    def item_finished(self, result: WorkItemResult) -> None:
+        """``result`` is final for its item."""
+        self._in_flight.discard(result.item_id)
+        self._waiting.discard(result.item_id)
+        self._count(result)
+
+    def finish(self, status: Status) -> None:
+        """The run ended with ``status``; draw the final state (always, whatever ended the run)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+        self.state.status = status
+        self._in_flight.clear()
+        self._waiting.clear()
+        self._cooldown_until = 0.0
+        self.refresh()
+        self.close()
+
+    # ------------------------------------------------------------------------------------ drawing
+    def refresh(self) -> None:
+        """Recompute the derived values and draw."""
+        s = self.state
+        if self._loop is not None:
+            now = self._loop.time()
+            s.elapsed_s = now - self._started_at
+            s.cooldown_left_s = max(0.0, self._cooldown_until - now)
+        s.in_flight = len(self._in_flight)
+        s.retrying = len(self._waiting)
+        s.items_per_s = self._fresh_done / s.elapsed_s if s.elapsed_s > 0 else 0.0
+        s.eta_s = (s.total - s.done) / s.items_per_s if s.items_per_s > 0 else None
+        self.draw(s)
+
+    def draw(self, state: ProgressState) -> None:
+        """Show ``state``. The base class shows nothing (state only)."""
+
+    def close(self) -> None:
+        """Called once after the final draw."""
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.min_interval)
+            self.refresh()
+
+    def _count(self, result: WorkItemResult) -> None:
+        s = self.state
+        if isinstance(result.error, ItemCancelledError):  # not done: the run stopped before it
+            s.unfinished += 1
+            return
+        s.done += 1
+        if result.from_cache:
+            s.from_cache += 1
+        else:
+            self._fresh_done += 1
+        if result.success:
+            s.succeeded += 1
+        else:
+            s.failed += 1
+            if result.error is not None:
+                self._set_error(result.error)
+        usage = result.token_usage
+        if usage is not None and not result.from_cache:
+            s.input_tokens += usage.input_tokens
+            s.output_tokens += usage.output_tokens
+            s.cached_tokens += usage.cached_input_tokens
+        cost = (result.metadata or {}).get("cost_usd")
+        if cost and not result.from_cache:
+            s.cost_usd += cost
+
+    def _set_error(self, error: BaseException) -> None:
+        self.state.last_error = redact(f"{type(error).__name__}: {error}")[:_ERROR_CHARS]
+
+
+class WidgetProgress(Progress):
+    """An ipywidgets display: a bar with the status, counts and rate, tokens and cost, cooldown, last error."""
+
+    def __init__(self, *, display: bool | None = None) -> None:
+        """``display``: show the widget when the run starts (default: only inside a Jupyter kernel)."""
+        super().__init__()
+        import ipywidgets as w
+
+        self.bar = w.IntProgress(value=0, min=0, max=1, description="waiting", bar_style="")
+        self.counts = w.HTML()
+        self.tokens = w.HTML()
+        self.cooldown = w.HTML()
+        self.error = w.HTML()
+        self.widget = w.VBox([w.HBox([self.bar, self.counts]), self.tokens, self.cooldown, self.error])
+        self._display = in_jupyter_kernel() if display is None else display
+
+    def start(self, total: int, cached: list[WorkItemResult] | tuple[()] = ()) -> None:
+        self.bar.max = max(total, 1)
+        if self._display:
+            from IPython.display import display
+
+            display(self.widget)
+        super().start(total, cached)
+
+    def draw(self, state: ProgressState) -> None:
+        import html
+
+        # ipywidgets sends a message only for a value that changed, so unchanged fields cost nothing.
+        self.bar.value = state.done
+        self.bar.description = state.status
+        self.bar.bar_style = _bar_style(state)
+        self.counts.value = html.escape(state.counts_text())
+        self.tokens.value = html.escape(state.tokens_text())
+        cooldown = state.cooldown_text()
+        self.cooldown.value = f"<b style='color:#b36b00'>{cooldown}</b>" if state.cooling_down else cooldown
+        self.error.value = (
+            f"<span style='color:#b00020'>last error: {html.escape(state.last_error)}</span>"
+            if state.last_error
+            else ""
+        )
+
+
+def _bar_style(state: ProgressState) -> str:
+    if state.status in ("interrupted", "failed"):
+        return "danger"
+    if state.cooling_down or (state.failed and state.status == "done"):
+        return "warning"
+    if state.status == "done":
+        return "success"
+    return ""
+
+
+class TextProgress(Progress):
+    """One line on ``stream`` (stderr), rewritten in place; a newline after the final state."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self._stream = stream if stream is not None else sys.stderr
+        self._width = 0
+
+    def draw(self, state: ProgressState) -> None:
+        percent = f"{state.done / state.total:4.0%}" if state.total else "    "
+        parts = [f"{state.status} {percent}", state.counts_text(), state.tokens_text()]
+        if cooldown := state.cooldown_text():
+            parts.append(cooldown)
+        line = " | ".join(parts)
+        # Pad over the previous, possibly longer, line instead of relying on terminal escape codes.
+        self._stream.write("\r" + line.ljust(self._width))
+        self._width = len(line)
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self.state.last_error and self.state.status != "done":
+            self._stream.write(f"\nlast error: {self.state.last_error}")
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+_OPTIONS = (True, False, None, "auto", "widget", "text", "none")
+
+
+def check_progress_option(option: Any) -> None:
+    """Raise :class:`ConfigurationError` unless ``option`` is a valid ``progress=`` value."""
+    if not isinstance(option, Progress) and not any(
+        option is o or (isinstance(o, str) and option == o) for o in _OPTIONS
+    ):
+        raise ConfigurationError(
+            f"progress must be True, False, 'auto', 'widget', 'text' or a Progress instance, got {option!r}"
+        )
+
+
+def make_progress(option: Any) -> Progress | None:
+    """The display for the ``progress=`` option of ``nl.run``; ``None`` means no display at all.
+
+    ``True`` / ``"auto"``: the widget in Jupyter, text on a terminal's stderr, nothing otherwise.
+    ``False`` / ``None``: nothing. ``"widget"`` / ``"text"``: that display. A :class:`Progress`: used as given.
+    """
+    check_progress_option(option)
+    if isinstance(option, Progress):
+        return option
+    if option is True or option == "auto":
+        option = progress_kind()
+    if option == "widget":
+        return WidgetProgress()
+    if option == "text":
+        return TextProgress()
+    return None

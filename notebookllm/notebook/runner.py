@@ -1,0 +1,449 @@
+"""``nl.arun`` / ``nl.run``: a DataFrame (or list) in, :class:`~notebookllm.notebook.results.Results` out.
+
+Everything is checked before the first request: options (:class:`ConfigurationError`), then every row
+(:class:`InvalidWorkItemError` naming the row or column). Then the store answers what it already has, the
+processor runs the rest with a live progress display, and every finished item is committed as it finishes.
+
+Interrupting (Ctrl+C, or the Jupyter stop button) cancels the requests in flight and returns the results that
+finished, with the unfinished rows failed as ``ItemCancelledError`` and ``results.interrupted`` set; running the
+same call again requests only those. (An ``await nl.arun`` cancelled by code, e.g. a timeout, outside Jupyter
+re-raises the cancellation as asyncio expects; what finished is in the store.)
+
+Example:
+    >>> import notebookllm as nl
+    >>> strategy = nl.GeminiStrategy(nl.connect(), "gemini-2.5-flash", include_metadata=True)  # doctest: +SKIP
+    >>> results = await nl.arun(df, prompt="Classify this review: {review}", strategy=strategy,  # doctest: +SKIP
+    ...                         max_workers=32, rpm=600)
+    >>> results = nl.run(df, prompt="Classify this review: {review}", strategy=strategy)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..core.classification import ErrorClassifier
+from ..core.config import ProcessorConfig, RateLimitConfig, RetryConfig
+from ..core.errors import ConfigurationError, ItemCancelledError
+from ..core.events import BaseObserver, ProcessingEvent
+from ..core.middleware import BaseMiddleware
+from ..core.processor import ParallelBatchProcessor, PostProcessor
+from ..core.results import WorkItemResult
+from ..core.strategy import LLMCallStrategy, fingerprint_digest
+from ..core.work_item import LLMWorkItem
+from .environment import in_jupyter_kernel
+from .inputs import Data, PromptSpec, build_items
+from .progress import Progress, check_progress_option, make_progress
+from .results import RESULT_DTYPES, Results
+from .sync import run_sync, user_interrupted
+
+if TYPE_CHECKING:
+    from ..store import RunSession, Store
+
+__all__ = ["RunInterruptedWarning", "RunOptions", "arun", "run"]
+
+
+class RunInterruptedWarning(UserWarning):
+    """A run was interrupted; the results returned hold what finished."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything about how to run, validated; shared by ``arun``, ``compare`` and ``retry_failed``."""
+
+    config: ProcessorConfig
+    progress: Any = True
+    cache: str = "rw"
+    run_name: str | None = None
+    store: Any = None
+    post_processor: PostProcessor | None = None
+    error_classifier: ErrorClassifier | None = None
+    middlewares: tuple[BaseMiddleware, ...] = ()
+    observers: tuple[BaseObserver, ...] = ()
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        max_workers: int = 16,
+        rpm: float | None = None,
+        tpm: int | None = None,
+        max_attempts: int | None = None,
+        timeout: float | None = None,
+        retry: RetryConfig | None = None,
+        rate_limit: RateLimitConfig | None = None,
+        dry_run: bool = False,
+        progress: Any = True,
+        cache: Any = True,
+        run: str | None = None,
+        store: Any = None,
+        post_processor: PostProcessor | None = None,
+        error_classifier: ErrorClassifier | None = None,
+        middlewares: Iterable[BaseMiddleware] = (),
+        observers: Iterable[BaseObserver] = (),
+    ) -> RunOptions:
+        """Validate the keyword options of ``nl.run``; raises :class:`ConfigurationError` naming the bad one."""
+        retry = _override(retry or RetryConfig(), max_attempts=max_attempts)
+        rate_limit = _override(rate_limit or RateLimitConfig(), requests_per_minute=rpm, tokens_per_minute=tpm)
+        config_fields: dict[str, Any] = {"max_workers": max_workers, "retry": retry, "rate_limit": rate_limit}
+        if timeout is not None:
+            config_fields["timeout_per_item"] = timeout
+        config = ProcessorConfig(**config_fields, dry_run=_flag("dry_run", dry_run))
+        check_progress_option(progress)
+        if run is not None and (not isinstance(run, str) or not run):
+            raise ConfigurationError(f"run must be a non-empty name, got {run!r}")
+        if store is not None and not isinstance(store, (str, Path)) and not _is_store(store):
+            raise ConfigurationError(f"store must be a path or a Store, got {type(store).__name__}")
+        return cls(
+            config=config,
+            progress=progress,
+            # A dry run's placeholder outputs must never be stored as answers.
+            cache="off" if dry_run else _cache_mode(cache),
+            run_name=run,
+            store=store,
+            post_processor=post_processor,
+            error_classifier=error_classifier,
+            middlewares=tuple(middlewares),
+            observers=tuple(observers),
+        )
+
+    def updated(self, **options: Any) -> RunOptions:
+        """A copy with some ``nl.run`` keyword options changed (used by ``retry_failed(**options)``)."""
+        if not options:
+            return self
+        config = self.config
+        current: dict[str, Any] = {
+            "max_workers": config.max_workers,
+            "timeout": config.timeout_per_item,
+            "retry": config.retry,
+            "rate_limit": config.rate_limit,
+            "dry_run": config.dry_run,
+            "progress": self.progress,
+            "cache": self.cache,
+            "run": self.run_name,
+            "store": self.store,
+            "post_processor": self.post_processor,
+            "error_classifier": self.error_classifier,
+            "middlewares": self.middlewares,
+            "observers": self.observers,
+        }
+        unknown = set(options) - set(current) - {"max_attempts", "rpm", "tpm"}
+        if unknown:
+            raise ConfigurationError(f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(unknown))}")
+        if isinstance(current["progress"], Progress):
+            current["progress"] = True  # a display draws one run only
+        return RunOptions.build(**{**current, **options})
+
+
+def _override(model: Any, **values: Any) -> Any:
+    """``model`` with the given (non-None) fields replaced, validated again."""
+    values = {k: v for k, v in values.items() if v is not None}
+    return type(model)(**{**model.model_dump(), **values}) if values else model
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _cache_mode(value: Any) -> str:
+    from ..store import CacheMode
+
+    try:
+        return CacheMode.coerce(value).value
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _is_store(value: Any) -> bool:
+    from ..store import Store
+
+    return isinstance(value, Store)
+
+
+# ------------------------------------------------------------------------------------------------ public API
+async def arun(
+    data: Data,
+    *,
+    prompt: PromptSpec | None = None,
+    strategy: LLMCallStrategy[Any] | None = None,
+    model: str | None = None,
+    id_column: str | None = None,
+    max_workers: int = 16,
+    rpm: float | None = None,
+    tpm: int | None = None,
+    max_attempts: int | None = None,
+    timeout: float | None = None,
+    retry: RetryConfig | None = None,
+    rate_limit: RateLimitConfig | None = None,
+    dry_run: bool = False,
+    progress: bool | str | Progress = True,
+    cache: bool | str = True,
+    run: str | None = None,
+    store: str | Path | Store | None = None,
+    post_processor: PostProcessor | None = None,
+    error_classifier: ErrorClassifier | None = None,
+    middlewares: Iterable[BaseMiddleware] = (),
+    observers: Iterable[BaseObserver] = (),
+) -> Results:
+    """Run ``prompt`` over every row of ``data`` and return :class:`Results` (one row per input, in order).
+
+    Args:
+        data: a DataFrame, a list/Series of strings (column ``text``), a list of dicts, or a list of
+            ``LLMWorkItem`` (see :mod:`notebookllm.notebook.inputs`).
+        prompt: a template (``"Classify: {review}"``) or a function ``row -> str``.
+        strategy: the :class:`LLMCallStrategy` to call; without one, ``GeminiStrategy(model=model)`` on the
+            client of the last ``nl.connect()`` (the embedded emulator when no API key is set).
+        model: the Gemini model for that default strategy.
+        id_column: the column holding each row's id (default: the index).
+        max_workers: requests in flight at once.
+        rpm / tpm: client-side requests- and tokens-per-minute limits.
+        max_attempts: attempts per item (rate-limit waits not counted); ``retry`` / ``rate_limit`` give full
+            control through :class:`RetryConfig` / :class:`RateLimitConfig`.
+        timeout: seconds one attempt may take.
+        dry_run: call each strategy's ``dry_run`` instead: nothing is sent, billed or stored.
+        progress: ``True`` (widget in Jupyter, a line on a terminal, else nothing), ``False``, ``"widget"``,
+            ``"text"``, or a :class:`Progress` instance to keep a handle on.
+        cache: ``True``/``"rw"`` (answer from the store what it has, store what finishes), ``"read"``,
+            ``"refresh"``, ``False``/``"off"``.
+        run: a name for the run; re-running with the same name resumes it. Without one the run is recognised by
+            a fingerprint of its items.
+        store: the store's SQLite path (default ``.notebookllm/store.sqlite`` under the working directory) or a
+            ``Store``.
+        post_processor, error_classifier, middlewares, observers: passed to the processor.
+
+    Raises:
+        ConfigurationError: a bad option or an option that does not fit the data — before any request.
+        InvalidWorkItemError: a bad row (empty prompt, missing value, duplicate id) — before any request.
+    """
+    options = RunOptions.build(
+        max_workers=max_workers,
+        rpm=rpm,
+        tpm=tpm,
+        max_attempts=max_attempts,
+        timeout=timeout,
+        retry=retry,
+        rate_limit=rate_limit,
+        dry_run=dry_run,
+        progress=progress,
+        cache=cache,
+        run=run,
+        store=store,
+        post_processor=post_processor,
+        error_classifier=error_classifier,
+        middlewares=middlewares,
+        observers=observers,
+    )
+    if strategy is None and not _are_work_items(data):
+        strategy = default_strategy(model)
+    elif model is not None:
+        raise ConfigurationError("pass either strategy= or model=, not both")
+    inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
+    _warn_renamed_columns(inputs)
+    return await _run_job(inputs, items, options)
+
+
+def run(data: Data, **options: Any) -> Results:
+    """:func:`arun`, synchronously: in a script (its own event loop) and inside Jupyter's running loop.
+
+    Same arguments as :func:`arun`. Example: ``results = nl.run(df, prompt="Summarise: {text}", strategy=s)``.
+    """
+    return run_sync(arun(data, **options))
+
+
+def default_strategy(model: str | None = None) -> LLMCallStrategy[Any]:
+    """``GeminiStrategy(model=model, include_metadata=True)`` on the default client (see ``nl.connect``)."""
+    from ..gemini import GeminiStrategy
+
+    return GeminiStrategy(model=model, include_metadata=True)
+
+
+def _are_work_items(data: Any) -> bool:
+    return isinstance(data, Sequence) and bool(data) and isinstance(data[0], LLMWorkItem)
+
+
+def _warn_renamed_columns(inputs: pd.DataFrame) -> None:
+    clashes = [c for c in inputs.columns if c in RESULT_DTYPES]
+    if clashes:
+        warnings.warn(
+            f"input column{'s' if len(clashes) > 1 else ''} {', '.join(map(repr, clashes))} shown as "
+            f"{', '.join(repr(f'input_{c}') for c in clashes)} in results.df (the results use those names)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+# ------------------------------------------------------------------------------------------------ running
+@dataclass(frozen=True)
+class RunOutcome:
+    """The results of a list of items, in their order, and how the run went."""
+
+    results: list[WorkItemResult[Any, Any]]
+    interrupted: bool
+    wall_s: float
+    saved_cost_usd: float | None
+    progress: Progress | None
+
+
+async def _run_job(inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> Results:
+    outcome = await run_items(items, options)
+
+    async def rerun(base: Results, positions: list[int], overrides: dict[str, Any]) -> Results:
+        again = await run_items([items[p] for p in positions], options.updated(**overrides))
+        return base.merged(positions, again.results, interrupted=again.interrupted, progress=again.progress)
+
+    return Results(
+        inputs,
+        outcome.results,
+        interrupted=outcome.interrupted,
+        wall_s=outcome.wall_s,
+        saved_cost_usd=outcome.saved_cost_usd,
+        progress=outcome.progress,
+        rerun=rerun,
+    )
+
+
+async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
+    """Run ``items`` (already validated) with ``options``; results in item order.
+
+    Returns normally after a user interrupt (``interrupted=True``); re-raises a cancellation that did not come
+    from the user, and any other exception, after drawing the final progress state.
+    """
+    items = list(items)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    session = _begin_session(items, options)
+    finished = session.finished if session is not None else {}
+    pending = session.pending if session is not None else items
+    progress = make_progress(options.progress)
+    observers = list(options.observers)
+    if progress is not None or session is not None:
+        observers.insert(0, _RunObserver(progress, session))
+    processor: ParallelBatchProcessor[Any, Any, Any] = ParallelBatchProcessor(
+        options.config,
+        post_processor=options.post_processor,
+        error_classifier=options.error_classifier,
+        middlewares=options.middlewares,
+        observers=observers,
+    )
+    if progress is not None:
+        progress.start(len(items), list(finished.values()))
+    status = "failed"
+    try:
+        async with processor:
+            await processor.add_many(pending)
+            await processor.process_all()
+        status = "done"
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+        status = "interrupted"
+        if not _keep_going_after(exc):
+            raise
+    finally:
+        if progress is not None:
+            progress.finish(status)  # type: ignore[arg-type]
+        if session is not None:
+            await _close_quietly(session)
+    batch = processor.result
+    fresh = iter(batch.results if batch is not None else [_unfinished(i) for i in pending])
+    ordered = [finished[i.item_id] if i.item_id in finished else next(fresh) for i in items]
+    if status == "interrupted":
+        done = sum(1 for r in ordered if not isinstance(r.error, ItemCancelledError))
+        warnings.warn(
+            f"run interrupted: {done:,} of {len(ordered):,} items finished and are kept; "
+            "the others are marked ItemCancelledError (run the same call again to finish them)",
+            RunInterruptedWarning,
+            stacklevel=2,
+        )
+    saved = session.saved.cost_usd if session is not None and session.saved.items else None
+    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, saved, progress)
+
+
+def _keep_going_after(exc: BaseException) -> bool:
+    """Whether an interruption is the user's (return what finished) rather than code cancelling us (re-raise).
+
+    Ctrl+C reaches us as KeyboardInterrupt, as a cancellation by :func:`run_sync`'s SIGINT handler, or — for
+    ``await`` in a Jupyter cell — as the kernel cancelling the cell's task.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    task = asyncio.current_task()
+    if not (user_interrupted(task) or in_jupyter_kernel()):
+        return False
+    uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the cancellation is handled, not pending
+    if uncancel is not None:
+        uncancel()
+    return True
+
+
+async def _close_quietly(session: RunSession) -> None:
+    # Even when the run was cancelled the results recorded so far must reach the disk; shield the flush from a
+    # second cancellation arriving while it runs.
+    await asyncio.shield(session.close())
+
+
+def _unfinished(item: LLMWorkItem[Any, Any]) -> WorkItemResult[Any, Any]:
+    now = time.time()
+    error = ItemCancelledError(f"item {item.item_id!r} was not started: the run was interrupted")
+    return WorkItemResult(item.item_id, False, error=error, started_at=now, finished_at=now, context=item.context)
+
+
+def _begin_session(items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> RunSession | None:
+    if options.cache == "off":
+        return None
+    from ..store import Store
+
+    store = options.store if _is_store(options.store) else Store.open(options.store)
+    return store.begin_run(
+        items,
+        run_name=options.run_name,
+        run_fingerprint=None if options.run_name else run_fingerprint(items),
+        cache_mode=options.cache,
+    )
+
+
+def run_fingerprint(items: Sequence[LLMWorkItem[Any, Any]]) -> str:
+    """The identity of an unnamed run: its item ids, prompts and strategy classes, in order.
+
+    Stable across kernel restarts (no object ids), so re-running the same cell resumes the same run. Strategies
+    with a request fingerprint are cached per item anyway; this matters for the ones without.
+    """
+    return fingerprint_digest(
+        {"items": [(i.item_id, i.prompt, type(i.strategy).__module__, type(i.strategy).__qualname__) for i in items]}
+    )
+
+
+class _RunObserver(BaseObserver):
+    """Feeds processor events to the progress display and finished results to the store."""
+
+    def __init__(self, progress: Progress | None, session: RunSession | None) -> None:
+        self._progress = progress
+        self._session = session
+
+    async def on_event(self, event: ProcessingEvent, data: dict[str, Any]) -> None:
+        progress = self._progress
+        if event is ProcessingEvent.ITEM_COMPLETED or event is ProcessingEvent.ITEM_FAILED:
+            result = data["result"]
+            if self._session is not None:
+                self._session.record_nowait(result)
+            if progress is not None:
+                progress.item_finished(result)
+        elif progress is None:
+            return
+        elif event is ProcessingEvent.ITEM_STARTED:
+            progress.attempt_started(data["item_id"])
+        elif event is ProcessingEvent.ITEM_RETRYING:
+            progress.attempt_failed(data["item_id"], data.get("error"), backoff=True)
+        elif event is ProcessingEvent.RATE_LIMIT_HIT:
+            progress.attempt_failed(data["item_id"], data.get("error"), backoff=False)
+        elif event is ProcessingEvent.COOLDOWN_STARTED:
+            progress.cooldown_started(data["seconds"])
+        elif event is ProcessingEvent.COOLDOWN_ENDED:
+            progress.cooldown_ended()

@@ -1,0 +1,113 @@
+"""Running a coroutine to completion from synchronous code, in a script and inside Jupyter's running loop.
+
+* No loop running in this thread (a script, a plain REPL): a fresh loop, like :func:`asyncio.run`.
+* A loop already running (a Jupyter cell, an ``async def`` test calling sync code): ``nest_asyncio`` is applied
+  to that loop — lazily, only now, never at import, because it swaps asyncio's C tasks for slower Python ones —
+  and the coroutine runs on it re-entrantly ("This event loop is already running" never reaches the user).
+
+In both cases Ctrl+C (SIGINT, when it still has Python's default handler) cancels the task instead of raising
+:class:`KeyboardInterrupt` wherever the main thread happens to be, so the coroutine can wind down and return what
+it finished; :func:`user_interrupted` tells it that the cancellation came from the user. A second Ctrl+C raises
+:class:`KeyboardInterrupt` as usual.
+
+Example:
+    >>> async def answer():
+    ...     return 42
+    >>> run_sync(answer())
+    42
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+import weakref
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+from .environment import running_loop
+
+__all__ = ["run_sync", "user_interrupted"]
+
+T = TypeVar("T")
+
+# Tasks the user interrupted with Ctrl+C (as opposed to tasks cancelled by code, e.g. a timeout).
+_interrupted: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+def user_interrupted(task: asyncio.Task[Any] | None) -> bool:
+    """Whether ``task`` was cancelled because the user pressed Ctrl+C while :func:`run_sync` ran it."""
+    return task is not None and task in _interrupted
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion and return its result, whether or not a loop is already running here."""
+    loop = running_loop()
+    if loop is None:
+        return _run_on_new_loop(coro)
+    import nest_asyncio  # only here: importing or applying it earlier would patch asyncio for everyone
+
+    nest_asyncio.apply(loop)
+    return _run_task(loop, coro)
+
+
+def _run_on_new_loop(coro: Coroutine[Any, Any, T]) -> T:
+    loop = asyncio.new_event_loop()
+    try:
+        return _run_task(loop, coro)
+    finally:
+        _close_loop(loop)
+
+
+def _run_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
+    task = loop.create_task(coro)
+    try:
+        with _sigint_cancels(loop, task):
+            return loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        # A coroutine that did not turn the user's interrupt into a result: report it the way Python would.
+        if task in _interrupted:
+            raise KeyboardInterrupt from None
+        raise
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """What :func:`asyncio.run` does on the way out: cancel leftovers, finish async generators, close."""
+    try:
+        leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in leftovers:
+            t.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+
+
+@contextlib.contextmanager
+def _sigint_cancels(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> Iterator[None]:
+    """While inside, the first SIGINT cancels ``task`` (marked as a user interrupt); later ones raise as usual.
+
+    Only in the main thread and only over Python's default handler: a handler someone else installed (the
+    Jupyter kernel's async-cell handler, an application's) is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if task.done() or task in _interrupted:
+            raise KeyboardInterrupt
+        _interrupted.add(task)
+        loop.call_soon_threadsafe(task.cancel)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
