@@ -41,6 +41,7 @@ from .gemini import (
     estimate_cost,
     set_price,
 )
+from .notebook import Comparison, Results, acompare, arun, compare, run
 
 __version__ = "0.1.0"
 
@@ -51,6 +52,7 @@ __all__ = [
     "BaseObserver",
     "BatchResult",
     "CacheVanishedError",
+    "Comparison",
     "ConfigurationError",
     "DefaultErrorClassifier",
     "ErrorClassifier",
@@ -76,14 +78,19 @@ __all__ = [
     "ProcessingEvent",
     "ProcessorConfig",
     "RateLimitConfig",
+    "Results",
     "RetryConfig",
     "RetryState",
     "TokenUsage",
     "WorkItemResult",
     "__version__",
+    "acompare",
+    "arun",
     "backoff_delay",
+    "compare",
     "connect",
     "current_attempt",
     "estimate_cost",
+    "run",
     "set_price",
 ]

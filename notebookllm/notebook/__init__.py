@@ -6,6 +6,7 @@ Example:
     >>> results.df  # doctest: +SKIP
 """
 
+from .compare import Comparison, acompare, compare
 from .progress import Progress, ProgressState, TextProgress, WidgetProgress
 from .results import RESULT_DTYPES, SAFETY_COLUMNS, Results, RunSummary
 from .runner import RunInterruptedWarning, arun, run
@@ -13,6 +14,7 @@ from .runner import RunInterruptedWarning, arun, run
 __all__ = [
     "RESULT_DTYPES",
     "SAFETY_COLUMNS",
+    "Comparison",
     "Progress",
     "ProgressState",
     "Results",
@@ -20,6 +22,8 @@ __all__ = [
     "RunSummary",
     "TextProgress",
     "WidgetProgress",
+    "acompare",
     "arun",
+    "compare",
     "run",
 ]
