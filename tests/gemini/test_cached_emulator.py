@@ -1,0 +1,153 @@
+"""GeminiCachedStrategy against the emulator: one cache per strategy, reuse rules, renewal, recreation, billing."""
+
+from __future__ import annotations
+
+import pytest
+from gemini_helpers import run_items
+
+from notebookllm import ProcessorConfig
+from notebookllm.emulator import ManualClock
+from notebookllm.gemini import GeminiCachedStrategy
+
+pytestmark = pytest.mark.sdk_compat
+
+LONG = "The catalogue lists author, title, year and subject for every book in the library. " * 120
+
+
+def _strategy(client, **kwargs) -> GeminiCachedStrategy:
+    kwargs.setdefault("cached_content", LONG)
+    kwargs.setdefault("system_instruction", "Answer in one sentence.")
+    return GeminiCachedStrategy(client, kwargs.pop("model", "gemini-2.5-flash"), **kwargs)
+
+
+def _caches(client) -> list:
+    return list(client.caches.list())
+
+
+async def test_one_cache_for_all_items_and_cached_tokens_equal_what_the_emulator_billed(emulator, emulator_client):
+    strategy = _strategy(emulator_client, include_metadata=True)
+    batch = await run_items(strategy, [f"Which books are about topic {i}?" for i in range(24)])
+    assert batch.succeeded == 24
+    assert emulator.count(endpoint="cachedContents.create") == 1
+    assert emulator.count(endpoint="cachedContents.list") == 1  # once, in prepare(); never per call
+    (cache,) = _caches(emulator_client)
+    cached_tokens = cache.usage_metadata.total_token_count
+    assert cached_tokens > 1000
+    for r in batch.results:
+        assert r.token_usage.cached_input_tokens == cached_tokens
+        assert r.output.token_usage["cached_input_tokens"] == cached_tokens
+        assert r.token_usage.input_tokens > cached_tokens
+    assert batch.total_cached_tokens == 24 * cached_tokens
+    # the system instruction lives in the cache: the emulator, like the API, rejects it next to cachedContent
+    assert emulator.count(endpoint="generateContent", status=400) == 0
+
+
+async def test_reused_across_runs_only_when_model_content_system_instruction_and_tags_match(emulator, emulator_client):
+    tags = {"prompt_version": "v1", "dataset": "openlibrary"}
+    await run_items(_strategy(emulator_client, cache_tags=tags), ["q"])
+    await run_items(_strategy(emulator_client, cache_tags=dict(tags)), ["q"])  # a new instance, same everything
+    assert emulator.count(endpoint="cachedContents.create") == 1
+    variants = [
+        {"cache_tags": {**tags, "dataset": "books"}},
+        {"cache_tags": {"prompt_version": "v1"}},
+        {"cache_tags": tags, "cached_content": LONG + " Also maps."},
+        {"cache_tags": tags, "system_instruction": "Answer in French."},
+        {"cache_tags": tags, "model": "gemini-2.5-pro"},
+    ]
+    for n, variant in enumerate(variants, start=2):
+        await run_items(_strategy(emulator_client, **variant), ["q"])
+        assert emulator.count(endpoint="cachedContents.create") == n, variant
+    assert len(_caches(emulator_client)) == 1 + len(variants)
+
+
+async def test_untagged_caches_do_not_match_other_content(emulator, emulator_client):
+    await run_items(_strategy(emulator_client), ["q"])
+    await run_items(_strategy(emulator_client, cached_content=LONG.upper()), ["q"])
+    assert emulator.count(endpoint="cachedContents.create") == 2
+
+
+async def test_dry_run_creates_no_cache_and_sends_nothing(emulator, emulator_client):
+    config = ProcessorConfig(dry_run=True)
+    batch = await run_items(_strategy(emulator_client), ["q1", "q2"], config=config)
+    assert batch.succeeded == 2
+    assert emulator.log == []
+
+
+async def test_delete_on_cleanup(emulator, emulator_client):
+    await run_items(_strategy(emulator_client, delete_on_cleanup=True), ["q1", "q2"])
+    assert emulator.count(endpoint="cachedContents.delete") == 1
+    assert _caches(emulator_client) == []
+
+
+async def test_a_cache_that_vanishes_mid_run_is_recreated_and_the_item_retried(emulator, emulator_client):
+    strategy = _strategy(emulator_client)
+
+    def delete_cache_after_first(result) -> None:
+        if result.item_id == "item-0":
+            emulator_client.caches.delete(name=strategy.context_cache.name)
+
+    config = ProcessorConfig(max_workers=1, timeout_per_item=10)
+    batch = await run_items(strategy, ["q0", "q1", "q2"], config=config, post_processor=delete_cache_after_first)
+    assert batch.succeeded == 3
+    assert [r.attempts for r in batch.results] == [1, 2, 1]
+    assert emulator.count(endpoint="cachedContents.create") == 2
+    assert emulator.count(endpoint="generateContent", status=403) == 1
+    assert batch.results[2].token_usage.cached_input_tokens > 0
+
+
+async def test_renewal_extends_the_ttl_before_expiry_once(make_emulator):
+    clock = ManualClock()
+    emu = make_emulator(clock=clock)
+    strategy = _strategy(emu.client(), cache_ttl_seconds=600, cache_renewal_buffer_seconds=60)
+    strategy.context_cache.clock = clock  # the strategy reads the same (virtual) wall clock as the server
+    await strategy.prepare()
+    first_expiry = strategy.context_cache.expire_time
+    await strategy.execute("q", 1, 10.0)
+    clock.advance(545)  # 55 s left: inside the renewal buffer
+    for i in range(5):
+        await strategy.execute(f"q{i}", 1, 10.0)
+    assert emu.count(endpoint="cachedContents.patch") == 1
+    assert strategy.context_cache.expire_time == pytest.approx(first_expiry + 545)
+    assert emu.count(endpoint="cachedContents.list") == 1
+
+
+async def test_without_auto_renew_an_expired_cache_is_recreated(make_emulator):
+    clock = ManualClock()
+    emu = make_emulator(clock=clock)
+    strategy = _strategy(emu.client(), cache_ttl_seconds=600, auto_renew=False)
+    strategy.context_cache.clock = clock
+    await run_items(strategy, ["q0"])
+    clock.advance(700)
+    batch = await run_items(strategy, ["q1"], config=ProcessorConfig(max_workers=1, timeout_per_item=10))
+    assert batch.succeeded == 1 and emu.count(endpoint="cachedContents.patch") == 0
+    assert emu.count(endpoint="cachedContents.create") == 2
+
+
+async def test_nearly_expired_caches_are_not_adopted(make_emulator):
+    clock = ManualClock()
+    emu = make_emulator(clock=clock)
+    first = _strategy(emu.client(), cache_ttl_seconds=600, cache_renewal_buffer_seconds=60)
+    first.context_cache.clock = clock
+    await run_items(first, ["q"])
+    clock.advance(580)
+    second = _strategy(emu.client(), cache_ttl_seconds=600, cache_renewal_buffer_seconds=60)
+    second.context_cache.clock = clock
+    await run_items(second, ["q"])
+    assert emu.count(endpoint="cachedContents.create") == 2
+
+
+async def test_content_below_the_minimum_cache_size_is_sent_inline(emulator, emulator_client):
+    strategy = _strategy(emulator_client, cached_content="tiny")
+    with pytest.warns(UserWarning, match="minimum cache size"):
+        batch = await run_items(strategy, ["q0", "q1"])
+    assert batch.succeeded == 2
+    assert emulator.count(endpoint="cachedContents.create") == 1  # tried once, then inline for every item
+    assert batch.total_cached_tokens == 0
+
+
+def test_nothing_to_cache_warns():
+    from google import genai
+
+    with pytest.warns(UserWarning, match="nothing to cache"):
+        strategy = GeminiCachedStrategy(genai.Client(api_key="x", http_options={"base_url": "http://127.0.0.1:9"}))
+    assert strategy.context_cache is None
