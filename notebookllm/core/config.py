@@ -70,8 +70,10 @@ class RateLimitConfig(_Config):
     """Client-side admission and the shared cooldown after a rate-limit error.
 
     * ``requests_per_minute`` / ``tokens_per_minute``: leaky buckets (aiolimiter) every attempt passes before it
-      is sent. ``None`` means no limit. An attempt's token estimate is ``len(prompt) // 4 +
-      expected_output_tokens`` (about four characters per token), capped at ``tokens_per_minute``.
+      is sent; ``None`` means no limit. They keep an even pace with a small burst (one second's worth of
+      requests, ten seconds' worth of tokens), so any 60 s window stays within the limit plus that burst.
+      An attempt's token estimate is ``len(prompt) // 4 + expected_output_tokens`` (about four characters per
+      token); an estimate above the burst is admitted as a full burst.
     * On a rate-limit error every worker pauses — retries waiting in backoff included — for the server's
       ``retry_after`` when it gave one, else ``cooldown_seconds``; either is capped at ``max_cooldown_seconds``.
       Further rate-limit errors during a cooldown extend it instead of stacking a second one.

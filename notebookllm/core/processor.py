@@ -214,15 +214,9 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         unfinished item an :class:`ItemCancelledError` result, sets :attr:`result` with ``interrupted=True``,
         then re-raises. Calling it again after the run returns :attr:`result`.
         """
-        if self.result is not None:
+        if self._driver is not None and self._driver.done() and self.result is not None:
             return self.result
-        driver = self._start()
-        try:
-            return await driver
-        except asyncio.CancelledError:
-            if self._interrupt_exc is not None:
-                raise self._interrupt_exc from None
-            raise
+        return await self._outcome()
 
     async def as_completed(self) -> AsyncIterator[WorkItemResult[TOutput, TContext]]:
         """Drive the run (the same one ``process_all`` drives) and yield each result as its item finishes.
@@ -234,7 +228,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         if self._stream is not None:
             raise RuntimeError("as_completed() is already being consumed for this processor")
         stream = self._stream = deque(r for r in self._results if r is not None)
-        driver = self._start()
+        self._start()
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -247,17 +241,29 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         except BaseException:
             await self._interrupt()
             raise
-        try:
-            await driver
-        except asyncio.CancelledError:
-            if self._interrupt_exc is not None:
-                raise self._interrupt_exc from None
-            raise
+        await self._outcome()
 
     def _start(self) -> asyncio.Task[BatchResult[TOutput, TContext]]:
         if self._driver is None:
             self._driver = asyncio.get_running_loop().create_task(self._drive())
         return self._driver
+
+    async def _outcome(self) -> BatchResult[TOutput, TContext]:
+        """Wait for the run to end. If this caller is cancelled meanwhile, the run is interrupted first.
+
+        A run interrupted by someone else returns its (interrupted) result; a KeyboardInterrupt raised inside the
+        run is re-raised here.
+        """
+        driver = self._start()
+        try:
+            await asyncio.wait((driver,))
+        except BaseException:
+            await self._interrupt()
+            raise
+        if self._interrupt_exc is not None:
+            raise self._interrupt_exc
+        assert self.result is not None
+        return self.result
 
     async def _interrupt(self) -> None:
         """Cancel the run if it is still going and wait until it has recorded every result."""

@@ -23,6 +23,17 @@ from .config import RateLimitConfig
 __all__ = ["RateGate"]
 
 
+def _bucket(per_minute: float, burst_seconds: float) -> AsyncLimiter:
+    """A leaky bucket draining ``per_minute / 60`` a second that holds ``burst_seconds`` of that (at least 1).
+
+    aiolimiter's ``AsyncLimiter(n, 60)`` would let a whole minute's worth through at once and then keep the
+    pace: nearly 2n in the first minute, which a per-minute server limit answers with 429s. A small bucket
+    keeps any 60 s window within ``n`` plus the small burst.
+    """
+    capacity = max(1.0, per_minute * burst_seconds / 60)
+    return AsyncLimiter(capacity, capacity * 60 / per_minute)
+
+
 class RateGate:
     """Cooldown, ramp and leaky-bucket limits for one run. Create it inside the loop that uses it.
 
@@ -47,8 +58,8 @@ class RateGate:
     def __init__(self, config: RateLimitConfig) -> None:
         self._config = config
         self._loop = asyncio.get_running_loop()
-        self._rpm = AsyncLimiter(config.requests_per_minute, 60) if config.requests_per_minute else None
-        self._tpm = AsyncLimiter(config.tokens_per_minute, 60) if config.tokens_per_minute else None
+        self._rpm = _bucket(config.requests_per_minute, 1.0) if config.requests_per_minute else None
+        self._tpm = _bucket(config.tokens_per_minute, 10.0) if config.tokens_per_minute else None
         self._cooling = False
         self._cooldown_until = -math.inf
         self._ramp_left = 0
