@@ -35,7 +35,8 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Generic
 
 from .attempt import AttemptContext, _enter, _exit
@@ -63,6 +64,8 @@ _DEFAULT_CLASSIFIER = DefaultErrorClassifier()
 _PREPARE_FAILED = ErrorInfo(retryable=False, category="prepare")
 _CANCELLED = ErrorInfo(retryable=False, category="cancelled")
 _CLASSIFIER_FAILED = ErrorInfo(retryable=False, category="unknown")
+# Most attempts annotate nothing; sharing one read-only empty mapping saves a dict per kept result.
+_NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 # BaseExceptions that stop the whole run rather than fail one item.
 _STOP = (asyncio.CancelledError, KeyboardInterrupt, SystemExit)
 
@@ -279,6 +282,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         loop = asyncio.get_running_loop()
         config = self.config
         total = len(self._items)
+        self._ids.clear()  # only add_work needs it, and no item can be added from now on
         self._results = [None] * total
         self._gate = RateGate(config.rate_limit)
         self._loop = loop
@@ -370,7 +374,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         attempt = 0
         rate_limit_waits = 0
         usage: TokenUsage | None = None  # billed by failed attempts
-        metadata: dict[str, Any] = {}
+        metadata: Mapping[str, Any] = _NO_METADATA
         try:
             if self._middlewares:
                 item = await self._before(item)
@@ -398,7 +402,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     error = exc
                 except BaseException:
                     usage = _add(usage, ctx.billed)
-                    metadata = ctx.metadata
+                    metadata = ctx.metadata or _NO_METADATA
                     raise
                 else:
                     result = WorkItemResult(
@@ -409,7 +413,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         None,
                         attempts,
                         used if usage is None else usage + used,
-                        ctx.metadata,
+                        ctx.metadata or _NO_METADATA,
                         loop.time() - t0,
                         started_at,
                         time.time(),
@@ -419,7 +423,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                 finally:
                     _exit(token)
                 usage = _add(usage, ctx.billed)
-                metadata = ctx.metadata
+                metadata = ctx.metadata or _NO_METADATA
                 info = self._classify(run, error)
                 await _call_hook(
                     f"on_error() of {type(item.strategy).__name__}",
@@ -517,7 +521,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         info: ErrorInfo,
         attempts: int,
         usage: TokenUsage | None,
-        metadata: dict[str, Any],
+        metadata: Mapping[str, Any],
         t0: float,
         started_at: float,
     ) -> WorkItemResult[TOutput, TContext]:

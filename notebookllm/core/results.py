@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -33,7 +34,8 @@ class WorkItemResult(Generic[TOutput, TContext]):
         error_info: how ``error`` was classified.
         attempts: how many times ``execute`` was called (rate-limited attempts included).
         token_usage: tokens of all attempts, failed ones included.
-        metadata: the last attempt's annotations (``finish_reason``, ``safety_ratings``, ...).
+        metadata: the last attempt's annotations (``finish_reason``, ``safety_ratings``, ...); a shared read-only
+            empty mapping when it made none.
         latency_s: seconds from the item's start to its end, on the event loop's clock.
         started_at / finished_at: wall clock, epoch seconds.
         context: the work item's context.
@@ -47,7 +49,7 @@ class WorkItemResult(Generic[TOutput, TContext]):
     error_info: ErrorInfo | None = None
     attempts: int = 0
     token_usage: TokenUsage = ZERO_USAGE
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
     latency_s: float = 0.0
     started_at: float = 0.0
     finished_at: float = 0.0
