@@ -13,7 +13,8 @@ How a type is handled, first match wins:
 3. dataclasses: field by field, each field encoded recursively, so ``GeminiResponse(output=Book(...))`` comes back
    with a ``Book`` inside. This is why the store needs no import of ``notebookllm.gemini``: duck typing covers
    its types, and the registry stays open for anything else;
-4. tuples, enums, and the JSON types themselves.
+4. tuples, enums, and the JSON types themselves; other mappings (``mappingproxy``, ``OrderedDict``) come back as
+   dicts.
 
 Anything else raises :class:`UnstorableOutputError` (the result is then kept in memory only).
 
@@ -28,9 +29,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
+import functools
 import importlib
 import json
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -87,13 +90,15 @@ def to_jsonable(value: Any) -> Any:
     if codec is not None:
         return _tagged(cls, to_jsonable(codec[0](value)))
     if hasattr(value, "model_dump") and hasattr(cls, "model_validate"):
-        return _tagged_pydantic(cls, value.model_dump(mode="json"))
+        return _tagged_pydantic(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _tagged(cls, {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)})
     if isinstance(value, enum.Enum):
         return _tagged(cls, to_jsonable(value.value))
     if cls is tuple:
         return _tagged(tuple, [to_jsonable(v) for v in value])
+    if isinstance(value, Mapping):  # a read-only view (result metadata), OrderedDict, ...: stored as a dict
+        return to_jsonable(dict(value))
     for base in (str, int, float):  # subclasses of JSON scalars that are not enums, e.g. ``class Label(str)``
         if isinstance(value, base):
             return _tagged(cls, base(value))
@@ -123,7 +128,8 @@ def from_jsonable(data: Any) -> Any:
     if codec is not None:
         return codec[1](from_jsonable(payload))
     if hasattr(cls, "model_validate"):
-        return cls.model_validate(payload)
+        subtyped = {name: from_jsonable(v) for name, v in data.get("subtyped", {}).items()}
+        return cls.model_validate({**payload, **subtyped})
     if dataclasses.is_dataclass(cls):
         return _restore_dataclass(cls, {k: from_jsonable(v) for k, v in payload.items()})
     return cls(payload)  # enums and scalar subclasses
@@ -156,17 +162,46 @@ def _find_codec(cls: type) -> tuple[_Encoder, _Decoder] | None:
     return None
 
 
-def _tagged_pydantic(cls: type, payload: Any) -> dict[str, Any]:
-    """``Page[Book]`` is not importable by name: store ``Page`` and its arguments, so that its fields are
-    validated as ``Book`` again. Arguments that are not plain classes (``list[int]``) fall back to ``Page``."""
+def _tagged_pydantic(value: Any) -> dict[str, Any]:
+    """A pydantic model as its ``model_dump(mode="json")``, with two additions that validation needs to rebuild
+    the same object:
+
+    * ``args``: ``Page[Book]`` is not importable by name, so ``Page`` is stored with its arguments and its fields
+      are validated as ``Book`` again (arguments that are not plain classes, e.g. ``list[int]``, fall back to
+      ``Page``);
+    * ``subtyped``: a field holding a model of a type its annotation does not name (the SDK's
+      ``GenerateContentResponse.parsed: BaseModel | dict`` holding a ``Book``) is stored tagged, since validating
+      its plain dump would build a bare ``BaseModel``.
+    """
+    cls = type(value)
     meta = getattr(cls, "__pydantic_generic_metadata__", None) or {}
     origin, args = meta.get("origin"), meta.get("args", ())
-    if origin is None:
-        return _tagged(cls, payload)
-    node = _tagged(origin, payload)
-    if args and all(isinstance(arg, type) for arg in args):
+    node = _tagged(origin or cls, value.model_dump(mode="json"))
+    if origin is not None and args and all(isinstance(arg, type) for arg in args):
         node["args"] = [_path(arg) for arg in args]
+    subtyped = {
+        name: to_jsonable(field_value)
+        for name in cls.model_fields
+        if hasattr(field_value := getattr(value, name), "model_dump")
+        and type(field_value) not in _declared_classes(cls, name)
+    }
+    if subtyped:
+        node["subtyped"] = subtyped
     return node
+
+
+@functools.lru_cache(maxsize=1024)
+def _declared_classes(cls: type, field: str) -> frozenset[Any]:
+    """Every class named anywhere in the annotation of ``cls.field`` (``Optional[list[Book]]`` → NoneType, list,
+    Book)."""
+    found: set[Any] = set()
+    pending = [cls.model_fields[field].annotation]  # type: ignore[attr-defined]
+    while pending:
+        annotation = pending.pop()
+        found.add(annotation)
+        found.add(typing.get_origin(annotation))
+        pending.extend(typing.get_args(annotation))
+    return frozenset(found)
 
 
 def _restore_dataclass(cls: type, values: dict[str, Any]) -> Any:

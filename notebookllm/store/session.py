@@ -107,7 +107,7 @@ class RunSession:
         self._clock = clock
         self._keys = keys
         self._cache_failures = cache_failures
-        self._unstorable_warned: set[type] = set()
+        self._unstorable_warned: set[str] = set()
         self.run_id = run_id
         self.mode = mode
         self.finished = finished
@@ -137,8 +137,8 @@ class RunSession:
         try:
             row = records.to_row(key, self.run_id, result, now=self._clock())
         except UnstorableOutputError as exc:
-            if type(result.output) not in self._unstorable_warned:
-                self._unstorable_warned.add(type(result.output))
+            if str(exc) not in self._unstorable_warned:  # once per offending type
+                self._unstorable_warned.add(str(exc))
                 warnings.warn(f"results are kept in memory only: {exc}", StoreWarning, stacklevel=3)
             return False
         self._writer.submit(records.INSERT_SQL, row)

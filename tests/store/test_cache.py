@@ -10,7 +10,7 @@ from store_helpers import KeyedStrategy, items_for, run_items
 
 from notebookllm.core.errors import InvalidWorkItemError, ItemCancelledError
 from notebookllm.core.results import WorkItemResult
-from notebookllm.store import CacheMode, Store, StoredError
+from notebookllm.store import CacheMode, Store, StoredError, StoreWarning
 
 PROMPTS = [f"review {i}" for i in range(6)]
 
@@ -168,3 +168,11 @@ async def test_session_rejects_bad_input(store: Store) -> None:
     with pytest.raises(KeyError, match="not part of this run"):
         session.record_nowait(WorkItemResult("row-9", True, output="x"))
     await session.close()
+
+
+async def test_an_unstorable_output_warns_once_and_stays_in_memory(store: Store) -> None:
+    with pytest.warns(StoreWarning, match="kept in memory only.*register_codec") as caught:
+        outcome = await run_items(store, items_for(KeyedStrategy(output=object()), PROMPTS[:3]))
+    assert len(caught) == 1
+    assert all(r.success for r in outcome.results.values())
+    assert store.size_report().replies == 0
