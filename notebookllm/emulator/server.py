@@ -136,8 +136,11 @@ class EmulatorServer:
         endpoint = request.match_info.route.name or "unknown"
         status = 500
         try:
-            # upload chunks carry no key: the session id in the upload URL is the credential
-            if endpoint != "files.upload" or "upload_id" not in request.query:
+            # upload chunks carry no key: the session id in the upload URL is the credential;
+            # an unknown path is a 404 whatever the key
+            if request.match_info.http_exception is None and (
+                endpoint != "files.upload" or "upload_id" not in request.query
+            ):
                 self._check_key(key)
             response = await handler(request)
         except ApiError as error:
