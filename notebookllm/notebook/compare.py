@@ -17,6 +17,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -69,8 +70,8 @@ class Comparison:
         rows = {}
         for name, res in self.results.items():
             s = res.summary()
-            agree = [
-                a is not None and a == _normalise(o) for a, o in zip(base, res.outputs, strict=True) if o is not None
+            both = [
+                (b, _normalise(o)) for b, o in zip(base, res.outputs, strict=True) if b is not None and o is not None
             ]
             rows[name] = {
                 "succeeded": s.succeeded,
@@ -80,21 +81,20 @@ class Comparison:
                 "output_tokens": s.output_tokens,
                 "cost_usd": s.cost_usd,
                 "mean_latency_s": float(res.df["latency_s"].mean()) if len(res) else float("nan"),
-                f"agrees_with_{self.baseline}": sum(agree) / len(agree) if agree else float("nan"),
+                f"agrees_with_{self.baseline}": sum(b == o for b, o in both) / len(both) if both else float("nan"),
             }
         return pd.DataFrame.from_dict(rows, orient="index")
 
-    def _all_succeeded(self) -> pd.Series:
-        ok = pd.Series(True, index=range(len(self.inputs)))
+    def _all_succeeded(self) -> np.ndarray:
+        ok = np.ones(len(self.inputs), dtype=bool)
         for res in self.results.values():
             ok &= res.df["success"].to_numpy()
         return ok
 
-    def _agree(self) -> list[bool]:
+    def _agree(self) -> np.ndarray:
         per_variant = [[_normalise(o) for o in res.outputs] for res in self.results.values()]
-        ok = self._all_succeeded().tolist()
-        rows = zip(ok, zip(*per_variant, strict=True), strict=True)
-        return [bool(row_ok) and all(v == row[0] for v in row) for row_ok, row in rows]
+        same = [all(v == row[0] for v in row) for row in zip(*per_variant, strict=True)]
+        return np.asarray(same, dtype=bool) & self._all_succeeded()
 
     def __repr__(self) -> str:
         return (

@@ -136,7 +136,10 @@ class RunSummary:
 
 
 def _money(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:,.4f}"
+    if value is None:
+        return "unknown"
+    # Emulated and small runs cost fractions of a cent: keep their digits visible.
+    return f"${value:,.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
 
 
 def _counts(counter: dict[str, int]) -> str:
