@@ -201,7 +201,6 @@ class BatchStore:
             code = markers.fail.code or 429
             return {"error": {"code": code, "message": f"Injected failure {code}.", "status": status_name(code)}}
         try:
-            key = json.dumps(request, sort_keys=True).encode()
-            return {"response": self._generator.respond(model, request, key, markers)}
+            return {"response": self._generator.respond(model, request, markers)}
         except ApiError as error:
             return {"error": error.body()["error"]}

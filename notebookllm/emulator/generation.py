@@ -3,7 +3,7 @@ endpoints and batch jobs. Faults, quotas and latency are the server's business, 
 
 >>> from notebookllm.emulator.caches import CacheStore
 >>> gen = Generator(seed=0, responder=None, caches=CacheStore(min_tokens=0))
->>> reply = gen.respond("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "Hi there"}]}]}, b"k")
+>>> reply = gen.respond("gemini-2.5-flash", {"contents": [{"role": "user", "parts": [{"text": "Hi there"}]}]})
 >>> reply["candidates"][0]["finishReason"], reply["modelVersion"]
 ('STOP', 'gemini-2.5-flash-notebookllm-emulator')
 """
@@ -54,9 +54,9 @@ class Generator:
         self._responder = responder
         self._caches = caches
 
-    def respond(self, model: str, body: dict[str, Any], key: bytes, markers: Markers | None = None) -> dict[str, Any]:
-        """The GenerateContentResponse for ``body`` sent to ``model`` (a bare model id); ``key`` identifies the
-        request for the seeded random choices. Raises ApiError for invalid requests."""
+    def respond(self, model: str, body: dict[str, Any], markers: Markers | None = None) -> dict[str, Any]:
+        """The GenerateContentResponse for ``body`` sent to ``model`` (a bare model id); ``markers`` when the caller
+        has parsed them already. Raises ApiError for invalid requests."""
         contents = body.get("contents")
         if not contents:
             raise ApiError.invalid("* GenerateContentRequest.contents: contents is not specified", "contents")
@@ -67,7 +67,7 @@ class Generator:
         system = pick(body, "systemInstruction", "system_instruction")
         cached_tokens = self._cached_tokens(model, body, system)
         prompt_tokens = count_contents(contents) + count_content(system) + cached_tokens
-        digest = hashlib.blake2b(key, digest_size=16, key=self._seed).digest()
+        digest = hashlib.blake2b(_request_key(model, body, system, config), digest_size=16, key=self._seed).digest()
         response: dict[str, Any] = {}
         if markers.block:
             response["promptFeedback"] = {"blockReason": markers.block, "safetyRatings": ratings(markers.unsafe, None)}
@@ -183,6 +183,12 @@ class Generator:
         if markers.bad_json and json_mode:
             text = text[: max(1, len(text) // 2)]
         return text
+
+
+def _request_key(model: str, body: dict[str, Any], system: Any, config: dict[str, Any]) -> bytes:
+    """What makes two requests "the same" for the seeded choices: online, streamed or in a batch alike."""
+    cached = pick(body, "cachedContent", "cached_content")
+    return json.dumps([model, body["contents"], system, config or None, cached], sort_keys=True).encode()
 
 
 def _thought_tokens(thinking: dict[str, Any] | None, prompt_tokens: int, rng: random.Random) -> int:

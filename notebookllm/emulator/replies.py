@@ -18,6 +18,7 @@ from .schema_json import generate
 from .tokens import count_text
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+_MARKER = re.compile(r"\[\[.*?\]\]")
 _STOPWORDS = frozenset(
     {
         "this",
@@ -74,6 +75,14 @@ _STOPWORDS = frozenset(
         "sentence",
         "word",
         "words",
+        "describe",
+        "explain",
+        "list",
+        "summarise",
+        "summarize",
+        "classify",
+        "review",
+        "question",
     }
 )
 _LABELS = ("positive", "negative", "neutral")
@@ -122,7 +131,7 @@ value is serialised with ``json.dumps``."""
 def keywords(prompt: str) -> list[str]:
     """Content words of the prompt, in order of appearance, de-duplicated."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(prompt):
+    for word in _WORD.findall(_MARKER.sub(" ", prompt) if "[[" in prompt else prompt):
         lower = word.lower()
         if lower not in _STOPWORDS:
             seen.setdefault(lower, None)

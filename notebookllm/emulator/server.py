@@ -52,7 +52,6 @@ _SSE_CHUNKS = 3
 class _Prepared(NamedTuple):
     model: str
     body: dict[str, Any]
-    key: bytes
     markers: Markers
     mangle: str | None
 
@@ -212,7 +211,7 @@ class EmulatorServer:
                 await asyncio.sleep(fault.seconds if fault.seconds is not None else self.config.hang_s)
             else:
                 mangle = fault.kind
-        return _Prepared(model, body, model.encode() + raw, markers, mangle)
+        return _Prepared(model, body, markers, mangle)
 
     @staticmethod
     def _pick_fault(state: State, model: str, raw: bytes, prompt: str, markers: Markers) -> Fault | None:
@@ -224,7 +223,7 @@ class EmulatorServer:
         return state.scripts.take(prompt) or state.random_faults.draw()
 
     def _respond(self, prepared: _Prepared) -> dict[str, Any]:
-        return self.state.generator.respond(prepared.model, prepared.body, prepared.key, prepared.markers)
+        return self.state.generator.respond(prepared.model, prepared.body, prepared.markers)
 
     async def _generate(self, request: web.Request) -> web.StreamResponse:
         prepared = await self._prepare_generation(request)
