@@ -121,13 +121,9 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
             await self.context_cache.ensure_fresh()
 
     async def cleanup(self) -> None:
-        """Delete the cache if ``delete_on_cleanup``, else leave it for reuse by a later run."""
-        if self.context_cache is None:
-            return
-        if self.delete_on_cleanup:
+        """Delete the cache if ``delete_on_cleanup``; else it stays for later runs until its TTL ends."""
+        if self.context_cache is not None and self.delete_on_cleanup:
             await self.context_cache.delete()
-        else:
-            self.context_cache.forget()
 
     def _fingerprint_extra(self) -> dict[str, Any]:
         # The cache's identity, not its name: the name differs between runs, the request does not.

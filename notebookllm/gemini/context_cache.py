@@ -6,7 +6,8 @@ cache is reused — within a run and across runs — only when model and display
 cached text, the system prompt, a tool or any tag creates a new cache.
 
 Renewal reads the expiry time the API returned; it never lists caches per call. A cache that would expire within
-the renewal buffer is not adopted (it could vanish before first use).
+the renewal buffer is not adopted (it could vanish before first use). The handle outlives a run, so the same
+strategy in a later run renews (or replaces) its own cache without listing.
 
 Example:
     >>> cache = ContextCache(client, "gemini-2.5-flash", contents=[...], tags={"prompt_version": "v1"})
@@ -103,13 +104,16 @@ class ContextCache:
     async def ensure_fresh(self) -> str | None:
         """The cache name, after acquiring it on first use or extending its TTL when less than the buffer is left.
 
-        Acquiring adopts a matching, not nearly expired cache (one list call), else creates one. Concurrent callers
-        wait for the first: one cache, however many workers start at once. ``None`` when the content is below the
-        API's minimum cache size (:attr:`inline`): then send it with each request.
+        Acquiring adopts a matching, not nearly expired cache (one list call), else creates one; a cache known to
+        have expired (e.g. between two runs, without ``auto_renew``) is replaced without a failed request.
+        Concurrent callers wait for the first: one cache, however many workers start at once. ``None`` when the
+        content is below the API's minimum cache size (:attr:`inline`): then send it with each request.
         """
-        if (self.name is None and not self.inline) or (self.auto_renew and self._due()):
+        if self._needs_work():
             async with self._loop_lock():
                 # Re-check: another worker may have acquired or renewed while we waited for the lock.
+                if self.name is not None and self.expire_time is not None and self.clock() >= self.expire_time:
+                    self.name = None
                 if self.name is None and not self.inline:
                     await self._find_or_create()
                 elif self.auto_renew and self._due():
@@ -146,10 +150,6 @@ class ContextCache:
             if err.code not in _GONE:
                 raise
 
-    def forget(self) -> None:
-        """Drop the local handle but keep the cache at the API, for reuse by a later run."""
-        self.name, self.expire_time = None, None
-
     # -- internals --------------------------------------------------------------------------------------------------
 
     async def _find_or_create(self) -> None:
@@ -159,6 +159,13 @@ class ContextCache:
             logger.info("reusing context cache %s (%s)", self.name, self.display_name)
         else:
             await self._create()
+
+    def _needs_work(self) -> bool:
+        if self.inline:
+            return False
+        if self.name is None:
+            return True
+        return self.expire_time is not None and (self.clock() >= self.expire_time or (self.auto_renew and self._due()))
 
     def _due(self) -> bool:
         return self.expire_time is not None and self.clock() >= self.expire_time - self.renewal_buffer_seconds
