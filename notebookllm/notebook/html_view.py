@@ -21,7 +21,7 @@ __all__ = ["results_html"]
 _FAILED_ROW = "background:#fdecea"
 _SAFETY_STYLE = {"MEDIUM": "background:#ffe0a3", "HIGH": "background:#f5a3a3;font-weight:bold"}
 _ERROR_CELL = "color:#b00020"
-_CELL = "text-align:left;vertical-align:top;max-width:28em;overflow-wrap:anywhere"
+_CELL = "text-align:left;vertical-align:top"
 
 
 def results_html(summary: RunSummary, df: pd.DataFrame, *, max_rows: int, cell_chars: int) -> str:

@@ -255,11 +255,11 @@ class WidgetProgress(Progress):
 
     def start(self, total: int, cached: list[WorkItemResult] | tuple[()] = ()) -> None:
         self.bar.max = max(total, 1)
+        super().start(total, cached)  # draws first, so even the widget's plain-text fallback is not blank
         if self._display:
             from IPython.display import display
 
             display(self.widget)
-        super().start(total, cached)
 
     def draw(self, state: ProgressState) -> None:
         import html

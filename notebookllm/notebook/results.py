@@ -69,7 +69,7 @@ _HTML_ROWS = 20
 _HTML_CELL_CHARS = 160
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RunSummary:
     """Counts, tokens, cost and breakdowns of one run; ``str()`` gives a short report, Jupyter shows a table.
 
@@ -128,6 +128,8 @@ class RunSummary:
     def __str__(self) -> str:
         width = max(len(k) for k, _ in self._lines())
         return "\n".join(f"{k:<{width}}  {v}" for k, v in self._lines())
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
