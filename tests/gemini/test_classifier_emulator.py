@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from google import genai
 from google.genai import types
@@ -58,9 +60,22 @@ async def test_client_errors_are_not_retryable(emulator, emulator_client):
         assert not info.retryable and info.category == "client"
 
 
-async def test_client_timeout_on_a_hang_is_retryable(emulator):
+def test_transport_timeout_on_a_hang_is_retryable(emulator):
+    # The sync client honours HttpOptions.timeout in every supported SDK version (httpx / httpx2 read timeout).
     client = emulator.client(timeout_ms=200)
-    info = C.classify(await _raised(client, "Hi [[fail:hang:30]]"))
+    with pytest.raises(Exception) as caught:
+        client.models.generate_content(model="gemini-2.5-flash", contents="Hi [[fail:hang:5]]")
+    info = C.classify(caught.value)
+    assert info.retryable and info.category == "timeout"
+
+
+async def test_a_cancelled_wait_on_a_hang_is_retryable(emulator_client):
+    # What the processor's per-attempt deadline raises around client.aio calls.
+    with pytest.raises(asyncio.TimeoutError) as caught:
+        await asyncio.wait_for(
+            emulator_client.aio.models.generate_content(model="gemini-2.5-flash", contents="Hi [[fail:hang:5]]"), 0.2
+        )
+    info = C.classify(caught.value)
     assert info.retryable and info.category == "timeout"
 
 
