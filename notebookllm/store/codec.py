@@ -64,14 +64,19 @@ def register_codec(cls: type, encode: _Encoder, decode: _Decoder) -> None:
     _registry[cls] = (encode, decode)
 
 
+# Built once: json.dumps/loads with arguments build a new encoder on every call, a third of a row's cost.
+_json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_json_decode = json.JSONDecoder().decode
+
+
 def encode(value: Any) -> str:
     """``value`` as compact JSON text with type tags (see the module docstring)."""
-    return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    return _json_encode(to_jsonable(value))
 
 
 def decode(text: str) -> Any:
     """The value :func:`encode` wrote, as the same types. Raises if a tagged type can no longer be imported."""
-    return from_jsonable(json.loads(text))
+    return from_jsonable(_json_decode(text))
 
 
 def to_jsonable(value: Any) -> Any:
@@ -143,6 +148,7 @@ def _path(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+@functools.lru_cache(maxsize=1024)
 def _import(path: str) -> type:
     module, _, qualname = path.partition(":")
     obj: Any = importlib.import_module(module)
