@@ -42,6 +42,7 @@ from .gemini import (
     set_price,
 )
 from .notebook import Comparison, Results, acompare, arun, compare, run
+from .store import CacheMode, Store
 
 __version__ = "0.1.0"
 
@@ -51,6 +52,7 @@ __all__ = [
     "BaseMiddleware",
     "BaseObserver",
     "BatchResult",
+    "CacheMode",
     "CacheVanishedError",
     "Comparison",
     "ConfigurationError",
@@ -81,6 +83,7 @@ __all__ = [
     "Results",
     "RetryConfig",
     "RetryState",
+    "Store",
     "TokenUsage",
     "WorkItemResult",
     "__version__",
