@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import threading
 
 from .config import DEFAULT_API_KEY, EmulatorConfig
@@ -57,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
         batch_running_s=args.batch_seconds,
         min_cache_tokens=args.min_cache_tokens,
     )
-    with Emulator(config) as emu:
+    try:
+        emulator = Emulator(config).start()
+    except (ValueError, OSError) as exc:
+        print(f"notebookllm emulator: {exc}", file=sys.stderr)
+        return 2
+    with emulator as emu:
         print(f"notebookllm Gemini emulator on {emu.base_url} (seed {config.seed}); Ctrl+C to stop", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

@@ -74,7 +74,7 @@ class Emulator:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(_START_TIMEOUT_S)
         loop.close()
-        self._loop = self._thread = self._runner = None
+        self._loop = self._thread = self._runner = self._port = None
 
     def _serve(self, sock: socket.socket, ready: threading.Event, failure: list[BaseException]) -> None:
         loop = self._loop
@@ -174,5 +174,5 @@ class Emulator:
         self._server.reset()
 
     def __repr__(self) -> str:
-        where = self.base_url if self._port is not None and self._thread is not None else "stopped"
+        where = self.base_url if self._port is not None else "stopped"
         return f"Emulator({where}, seed={self.config.seed})"
