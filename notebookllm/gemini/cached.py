@@ -13,7 +13,6 @@ Example (seed guide, section 3):
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -22,13 +21,11 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from .context_cache import _GONE, ContextCache
+from .context_cache import CACHE_GONE_CODES, ContextCache
 from .errors import CacheVanishedError
 from .strategy import GeminiStrategy, ResponseParser
 
 __all__ = ["GeminiCachedStrategy"]
-
-logger = logging.getLogger(__name__)
 
 TOutput = TypeVar("TOutput")
 
@@ -138,7 +135,7 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         try:
             return await self._send(self._contents(prompt), self.config.model_copy(update={"cached_content": name}))
         except genai_errors.ClientError as err:
-            if err.code in _GONE and await self.context_cache.recreate_if_gone(name):
+            if err.code in CACHE_GONE_CODES and await self.context_cache.recreate_if_gone(name):
                 raise CacheVanishedError(name, self.context_cache.name or "?") from err
             raise
 

@@ -35,7 +35,7 @@ __all__ = ["ContextCache"]
 logger = logging.getLogger(__name__)
 
 TAGS_UNSUPPORTED_WARNING = "Cache tags requested but not supported by API"
-_GONE = (403, 404)  # the Developer API answers an unknown or expired cache with one of these
+CACHE_GONE_CODES = (403, 404)  # the Developer API answers an unknown or expired cache with one of these
 
 
 class ContextCache:
@@ -87,8 +87,6 @@ class ContextCache:
         self.name: str | None = None
         self.inline = False  # too small to cache: callers send the contents with each request
         self.expire_time: float | None = None
-        self.created = 0
-        self.renewed = 0
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -132,7 +130,7 @@ class ContextCache:
             try:
                 await self.client.aio.caches.get(name=used_name)
             except genai_errors.ClientError as err:
-                if err.code not in _GONE:
+                if err.code not in CACHE_GONE_CODES:
                     raise
                 logger.warning("context cache %s vanished; creating a new one", used_name)
                 await self._create()
@@ -147,7 +145,7 @@ class ContextCache:
         try:
             await self.client.aio.caches.delete(name=name)
         except genai_errors.ClientError as err:
-            if err.code not in _GONE:
+            if err.code not in CACHE_GONE_CODES:
                 raise
 
     # -- internals --------------------------------------------------------------------------------------------------
@@ -208,7 +206,6 @@ class ContextCache:
             )
             self.inline = True
             return
-        self.created += 1
         self._adopt(cache)
         logger.info("created context cache %s (%s)", self.name, self.display_name)
 
@@ -219,12 +216,11 @@ class ContextCache:
                 name=self.name, config=types.UpdateCachedContentConfig(ttl=_ttl(self.ttl_seconds))
             )
         except genai_errors.ClientError as err:
-            if err.code not in _GONE:
+            if err.code not in CACHE_GONE_CODES:
                 raise
             logger.warning("context cache %s expired before renewal; creating a new one", self.name)
             await self._create()
             return
-        self.renewed += 1
         self.expire_time = cache.expire_time.timestamp() if cache.expire_time else self.clock() + self.ttl_seconds
 
     def _adopt(self, cache: types.CachedContent) -> None:

@@ -43,9 +43,6 @@ TOutput = TypeVar("TOutput")
 
 ResponseParser = Callable[[types.GenerateContentResponse], Any]
 
-# Generation parameters that may be given as keyword arguments instead of inside ``config``.
-_GENERATION_PARAMS = ("temperature", "top_p", "top_k", "max_output_tokens", "seed", "stop_sequences", "safety_settings")
-
 
 class GeminiStrategy(LLMCallStrategy[TOutput]):
     """Call a Gemini model once per attempt and parse the reply.
