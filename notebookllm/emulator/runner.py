@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
+import ssl
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
@@ -28,6 +30,11 @@ if TYPE_CHECKING:
 _START_TIMEOUT_S = 30.0
 # Requests still running at stop() (hangs) get this long before they are cancelled.
 _SHUTDOWN_GRACE_S = 0.2
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_ssl_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 class Emulator:
@@ -138,6 +145,11 @@ class Emulator:
         from google import genai
         from google.genai import types
 
+        # The SDK builds three TLS contexts per Client (~0.2 s) even for plain http; one shared context skips that
+        # (aiohttp, a dependency of this package, is then the aio transport, which takes it as "ssl").
+        context = _shared_ssl_context()
+        http_options.setdefault("client_args", {"verify": context})
+        http_options.setdefault("async_client_args", {"ssl": context})
         options = types.HttpOptions(base_url=self.base_url, api_version=api_version, timeout=timeout_ms, **http_options)
         return genai.Client(vertexai=False, api_key=self.api_key, http_options=options)
 
