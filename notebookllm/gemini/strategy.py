@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -126,6 +127,13 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         """The final request ``prompt`` becomes, as JSON: model, contents, full config (schema as JSON schema),
         plus the strategy class and how its output is built. What the response cache keys on.
         """
+        contents = [c.model_dump(mode="json", exclude_none=True) for c in self._contents(prompt)]
+        return {**self._request_identity, "contents": contents}
+
+    @functools.cached_property
+    def _request_identity(self) -> dict[str, Any]:
+        """Everything in :meth:`request_fingerprint` but the prompt. Computed once per strategy because rendering
+        the schema as JSON schema costs far more than the rest; the strategy's settings are fixed once built."""
         config = self.config.model_dump(
             mode="json", exclude_none=True, exclude={"http_options", "response_schema", "cached_content"}
         )
@@ -135,7 +143,6 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             "namespace": self.cache_namespace,
             "strategy": f"{type(self).__module__}.{type(self).__qualname__}",
             "model": self.model,
-            "contents": [c.model_dump(mode="json", exclude_none=True) for c in self._contents(prompt)],
             "config": config,
             **self._fingerprint_extra(),
             "output": {
