@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -27,6 +28,7 @@ from .environment import in_jupyter_kernel, progress_kind
 from .redact import redact
 
 if TYPE_CHECKING:
+    from ..core.classification import ErrorInfo
     from ..core.results import WorkItemResult
 
 __all__ = ["Progress", "ProgressState", "TextProgress", "WidgetProgress", "check_progress_option", "make_progress"]
@@ -38,7 +40,14 @@ _ERROR_CHARS = 300
 
 @dataclass
 class ProgressState:
-    """What the display shows. Derived values (rate, ETA, cooldown left) are refreshed on every draw."""
+    """What the display shows. Derived values (rate, ETA, cooldown left, in flight) are refreshed on every draw.
+
+    ``done`` counts finished items (``succeeded + failed``, cache hits included); ``unfinished`` the items an
+    interrupt stopped. ``retrying`` is the failed attempts waiting for their retry now (backoff or cooldown),
+    ``retries`` the extra attempts finished items took (rate-limit waits included). ``in_flight`` is estimated
+    from the workers, the items left and those waiting. Tokens and cost count what this run was billed (not
+    what the cache answered).
+    """
 
     total: int = 0
     done: int = 0
@@ -120,79 +129,82 @@ class Progress:
         self.state = ProgressState()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started_at = 0.0
+        self._workers = 1
         self._fresh_done = 0  # done minus answered from cache: what the rate and the ETA are about
         self._cooldown_until = 0.0
-        self._in_flight: set[str] = set()  # ids with an attempt out now
-        self._waiting: set[str] = set()  # ids waiting for a retry (backoff or cooldown)
+        # Failed attempts classified as worth another try, and how many of those the finished items account for
+        # (their extra attempts, plus a final attempt that was retryable but out of attempts): the difference is
+        # the attempts waiting to be retried right now.
+        self._retryable_failures = 0
+        self._settled_failures = 0
         self._ticker: asyncio.Task[None] | None = None
+        # Finished results wait here until the next draw counts them: per item the runner only appends.
+        self._unseen: list[WorkItemResult] = []
+        #: ``item_finished(result)``: ``result`` is final for its item (queued; counted at the next draw).
+        self.item_finished = self._unseen.append
 
     # ------------------------------------------------------------------------------------ fed by the runner
-    def start(self, total: int, cached: list[WorkItemResult] | tuple[()] = ()) -> None:
-        """The run begins with ``total`` items, of which ``cached`` are already answered."""
+    def start(self, total: int, cached: Iterable[WorkItemResult] = (), workers: int = 1) -> None:
+        """The run begins: ``total`` items, ``cached`` of them already answered, ``workers`` at a time."""
         self._loop = asyncio.get_running_loop()
         self._started_at = self._loop.time()
+        self._workers = workers
         self.state.total = total
         self.state.status = "running"
-        for result in cached:
-            self._count(result)
+        self._unseen.extend(cached)
         self.refresh()
         self._ticker = self._loop.create_task(self._tick())
 
-    def attempt_started(self, item_id: str) -> None:
-        """An attempt of ``item_id`` was sent."""
-        self._in_flight.add(item_id)
-        self._waiting.discard(item_id)
+    def attempt_failed(self, error: BaseException, info: ErrorInfo, cooldown_s: float | None = None) -> None:
+        """An attempt failed and was classified as ``info``; a rate limit pauses everyone ``cooldown_s`` seconds.
 
-    def attempt_failed(self, item_id: str, error: BaseException | None, *, backoff: bool) -> None:
-        """An attempt of ``item_id`` failed and the item will try again (after a backoff, or after a cooldown)."""
-        self._in_flight.discard(item_id)
-        self._waiting.add(item_id)
-        if backoff:
-            self.state.retries += 1
-        if error is not None:
-            self._set_error(error)
+        Called once per failed attempt, so it may do more than count.
+        """
+        self._set_error(error)
+        if info.retryable and not info.is_quota_exhausted:
+            self._retryable_failures += 1
+        if cooldown_s is not None:
+            assert self._loop is not None
+            now = self._loop.time()
+            if now >= self._cooldown_until:  # errors during a cooldown extend it, as the processor does
+                self.state.cooldowns += 1
+            self._cooldown_until = max(self._cooldown_until, now + cooldown_s)
+            self.refresh()  # at once, not at the next tick
 
-    def cooldown_started(self, seconds: float) -> None:
-        """Every worker pauses ``seconds`` for a rate limit (an extension of a running cooldown counts once)."""
-        assert self._loop is not None
-        if self._loop.time() >= self._cooldown_until:
-            self.state.cooldowns += 1
-        self._cooldown_until = max(self._cooldown_until, self._loop.time() + seconds)
-        self.refresh()
+    def finish(self, status: Status, results: Iterable[WorkItemResult] | None = None) -> None:
+        """The run ended with ``status``; draw the final state (always, whatever ended the run).
 
-    def cooldown_ended(self) -> None:
-        """The workers resumed."""
-        self._cooldown_until = 0.0
-        self.refresh()
-
-    def item_finished(self, result: WorkItemResult) -> None:
-        """``result`` is final for its item."""
-        self._in_flight.discard(result.item_id)
-        self._waiting.discard(result.item_id)
-        self._count(result)
-
-    def finish(self, status: Status) -> None:
-        """The run ended with ``status``; draw the final state (always, whatever ended the run)."""
+        ``results``: every item's final result, to count from scratch when the run was cut short and not every
+        result reached :meth:`item_finished`.
+        """
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
+        if results is not None:
+            self.state = ProgressState(total=self.state.total, last_error=self.state.last_error,
+                                       cooldowns=self.state.cooldowns)  # fmt: skip
+            self._fresh_done = self._settled_failures = 0
+            self._unseen[:] = results
         self.state.status = status
-        self._in_flight.clear()
-        self._waiting.clear()
         self._cooldown_until = 0.0
+        self._retryable_failures = self._settled_failures
         self.refresh()
         self.close()
 
     # ------------------------------------------------------------------------------------ drawing
     def refresh(self) -> None:
-        """Recompute the derived values and draw."""
+        """Count the results finished since the last draw, recompute the derived values and draw."""
+        self._count_new()
         s = self.state
         if self._loop is not None:
             now = self._loop.time()
             s.elapsed_s = now - self._started_at
             s.cooldown_left_s = max(0.0, self._cooldown_until - now)
-        s.in_flight = len(self._in_flight)
-        s.retrying = len(self._waiting)
+        s.retrying = max(0, self._retryable_failures - self._settled_failures)
+        # Estimated: every worker with an item left is sending, unless it waits for a retry or a cooldown.
+        open_items = s.total - s.done - s.unfinished
+        waiting = s.cooldown_left_s > 0 or s.status != "running"
+        s.in_flight = 0 if waiting else max(0, min(self._workers, open_items) - s.retrying)
         s.items_per_s = self._fresh_done / s.elapsed_s if s.elapsed_s > 0 else 0.0
         s.eta_s = (s.total - s.done) / s.items_per_s if s.items_per_s > 0 else None
         self.draw(s)
@@ -208,30 +220,54 @@ class Progress:
             await asyncio.sleep(self.min_interval)
             self.refresh()
 
-    def _count(self, result: WorkItemResult) -> None:
+    def _count_new(self) -> None:
+        """Add up the results queued since the last draw (a tight loop over locals: this runs for every item)."""
         s = self.state
+        plain = input_tokens = output_tokens = cached_tokens = 0
+        cost = 0.0
+        for result in self._unseen:
+            if result.attempts == 1 and result.success and not result.from_cache:
+                plain += 1
+            elif not self._count_unusual(result):
+                continue
+            usage = result.token_usage
+            input_tokens += usage.input_tokens
+            output_tokens += usage.output_tokens
+            cached_tokens += usage.cached_input_tokens
+            item_cost = result.metadata.get("cost_usd")
+            if item_cost:
+                cost += item_cost
+        self._unseen.clear()
+        s.done += plain
+        s.succeeded += plain
+        self._fresh_done += plain
+        s.input_tokens += input_tokens
+        s.output_tokens += output_tokens
+        s.cached_tokens += cached_tokens
+        s.cost_usd += cost
+
+    def _count_unusual(self, result: WorkItemResult) -> bool:
+        """Count a retried, failed, interrupted or cached result; return whether this run paid for it."""
+        s = self.state
+        extra = result.attempts - 1 if result.attempts > 1 else 0
+        info = result.error_info
+        self._settled_failures += extra + (1 if info is not None and info.retryable else 0)
         if isinstance(result.error, ItemCancelledError):  # not done: the run stopped before it
             s.unfinished += 1
-            return
+            return True
         s.done += 1
-        if result.from_cache:
-            s.from_cache += 1
-        else:
-            self._fresh_done += 1
+        s.retries += extra
         if result.success:
             s.succeeded += 1
         else:
             s.failed += 1
             if result.error is not None:
                 self._set_error(result.error)
-        usage = result.token_usage
-        if usage is not None and not result.from_cache:
-            s.input_tokens += usage.input_tokens
-            s.output_tokens += usage.output_tokens
-            s.cached_tokens += usage.cached_input_tokens
-        cost = (result.metadata or {}).get("cost_usd")
-        if cost and not result.from_cache:
-            s.cost_usd += cost
+        if result.from_cache:  # paid for by an earlier run
+            s.from_cache += 1
+            return False
+        self._fresh_done += 1
+        return True
 
     def _set_error(self, error: BaseException) -> None:
         self.state.last_error = redact(f"{type(error).__name__}: {error}")[:_ERROR_CHARS]
@@ -253,9 +289,9 @@ class WidgetProgress(Progress):
         self.widget = w.VBox([w.HBox([self.bar, self.counts]), self.tokens, self.cooldown, self.error])
         self._display = in_jupyter_kernel() if display is None else display
 
-    def start(self, total: int, cached: list[WorkItemResult] | tuple[()] = ()) -> None:
+    def start(self, total: int, cached: Iterable[WorkItemResult] = (), workers: int = 1) -> None:
         self.bar.max = max(total, 1)
-        super().start(total, cached)  # draws first, so even the widget's plain-text fallback is not blank
+        super().start(total, cached, workers)  # draws first, so even the widget's plain-text fallback is not blank
         if self._display:
             from IPython.display import display
 

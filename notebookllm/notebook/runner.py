@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..core.classification import ErrorClassifier
+from ..core.classification import DefaultErrorClassifier, ErrorClassifier, ErrorInfo
 from ..core.config import ProcessorConfig, RateLimitConfig, RetryConfig
 from ..core.errors import ConfigurationError, ItemCancelledError
-from ..core.events import BaseObserver, ProcessingEvent
+from ..core.events import BaseObserver
 from ..core.middleware import BaseMiddleware
 from ..core.processor import ParallelBatchProcessor, PostProcessor
-from ..core.results import WorkItemResult
+from ..core.results import BatchResult, WorkItemResult
 from ..core.strategy import LLMCallStrategy, fingerprint_digest
 from ..core.work_item import LLMWorkItem
 from .environment import in_jupyter_kernel
@@ -324,33 +324,34 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     finished = session.finished if session is not None else {}
     pending = session.pending if session is not None else items
     progress = make_progress(options.progress)
-    observers = list(options.observers)
-    if progress is not None or session is not None:
-        observers.insert(0, _RunObserver(progress, session))
+    config = options.config
     processor: ParallelBatchProcessor[Any, Any, Any] = ParallelBatchProcessor(
-        options.config,
+        config,
         post_processor=options.post_processor,
-        error_classifier=options.error_classifier,
+        error_classifier=_classifier(pending, options, progress),
         middlewares=options.middlewares,
-        observers=observers,
+        observers=options.observers,
     )
     if progress is not None:
-        progress.start(len(items), list(finished.values()))
+        progress.start(len(items), finished.values(), config.max_workers)
     status = "failed"
     try:
         async with processor:
             await processor.add_many(pending)
-            await processor.process_all()
+            # Results arrive here as they finish (no per-item events: those cost more than the whole display).
+            async for result in processor.as_completed():
+                if session is not None:
+                    session.record_nowait(result)
+                if progress is not None:
+                    progress.item_finished(result)
         status = "done"
     except (asyncio.CancelledError, KeyboardInterrupt) as exc:
         status = "interrupted"
         if not _keep_going_after(exc):
             raise
     finally:
-        if progress is not None:
-            progress.finish(status)  # type: ignore[arg-type]
-        if session is not None:
-            await _close_quietly(session)
+        _finish(progress, session, status, processor.result)
+        await _flush(session)
     batch = processor.result
     fresh = iter(batch.results if batch is not None else [_unfinished(i) for i in pending])
     ordered = [finished[i.item_id] if i.item_id in finished else next(fresh) for i in items]
@@ -364,6 +365,63 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
         )
     saved = session.saved.cost_usd if session is not None and session.saved.items else None
     return RunOutcome(ordered, status == "interrupted", loop.time() - t0, saved, progress)
+
+
+def _finish(progress: Progress | None, session: RunSession | None, status: str, batch: BatchResult | None) -> None:
+    """Record and draw the end of a run. A run cut short may have finished items the loop never saw."""
+    cut_short = status != "done" and batch is not None
+    if cut_short and session is not None:
+        for result in batch.results:  # recording one twice is harmless; losing a paid answer is not
+            session.record_nowait(result)
+    if progress is not None:
+        recount = None
+        if cut_short:
+            cached = session.finished.values() if session is not None else ()
+            recount = [*cached, *batch.results]
+        progress.finish(status, recount)  # type: ignore[arg-type]
+
+
+class _RetryWatcher(ErrorClassifier):
+    """Classifies with the classifier the processor would have used, and shows retries and cooldowns live.
+
+    Classification happens once per failed attempt only, so this costs nothing on the success path (an observer
+    would see two events per item).
+    """
+
+    def __init__(self, delegate: ErrorClassifier, progress: Progress, rate_limit: RateLimitConfig) -> None:
+        self._delegate = delegate
+        self._progress = progress
+        self._rate_limit = rate_limit
+
+    def classify(self, exc: BaseException) -> ErrorInfo:
+        info = self._delegate.classify(exc)
+        cooldown = None
+        if info.is_rate_limit and not info.is_quota_exhausted:
+            # The processor's rule for the pause (RateLimitConfig): the server's delay, else the default, capped.
+            wait = info.retry_after if info.retry_after is not None else self._rate_limit.cooldown_seconds
+            cooldown = min(wait, self._rate_limit.max_cooldown_seconds)
+        self._progress.attempt_failed(exc, info, cooldown)
+        return info
+
+
+def _classifier(
+    items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, progress: Progress | None
+) -> ErrorClassifier | None:
+    """The classifier to give the processor: the user's, wrapped to feed the progress display when it can be.
+
+    Wrapping is exact when there is one classifier for the whole run: the user's, or the one strategy's own.
+    With several strategies and no explicit classifier each keeps its own, and retries show when items finish.
+    """
+    if progress is None:
+        return options.error_classifier
+    delegate = options.error_classifier
+    if delegate is None:
+        strategies = {id(i.strategy): i.strategy for i in items}
+        if len(strategies) != 1:
+            return None
+        (strategy,) = strategies.values()
+        delegate = strategy.default_error_classifier() or DefaultErrorClassifier()
+    return _RetryWatcher(delegate, progress, options.config.rate_limit)
 
 
 def _keep_going_after(exc: BaseException) -> bool:
@@ -383,10 +441,11 @@ def _keep_going_after(exc: BaseException) -> bool:
     return True
 
 
-async def _close_quietly(session: RunSession) -> None:
+async def _flush(session: RunSession | None) -> None:
     # Even when the run was cancelled the results recorded so far must reach the disk; shield the flush from a
     # second cancellation arriving while it runs.
-    await asyncio.shield(session.close())
+    if session is not None:
+        await asyncio.shield(session.close())
 
 
 def _unfinished(item: LLMWorkItem[Any, Any]) -> WorkItemResult[Any, Any]:
@@ -418,32 +477,3 @@ def run_fingerprint(items: Sequence[LLMWorkItem[Any, Any]]) -> str:
     return fingerprint_digest(
         {"items": [(i.item_id, i.prompt, type(i.strategy).__module__, type(i.strategy).__qualname__) for i in items]}
     )
-
-
-class _RunObserver(BaseObserver):
-    """Feeds processor events to the progress display and finished results to the store."""
-
-    def __init__(self, progress: Progress | None, session: RunSession | None) -> None:
-        self._progress = progress
-        self._session = session
-
-    async def on_event(self, event: ProcessingEvent, data: dict[str, Any]) -> None:
-        progress = self._progress
-        if event is ProcessingEvent.ITEM_COMPLETED or event is ProcessingEvent.ITEM_FAILED:
-            result = data["result"]
-            if self._session is not None:
-                self._session.record_nowait(result)
-            if progress is not None:
-                progress.item_finished(result)
-        elif progress is None:
-            return
-        elif event is ProcessingEvent.ITEM_STARTED:
-            progress.attempt_started(data["item_id"])
-        elif event is ProcessingEvent.ITEM_RETRYING:
-            progress.attempt_failed(data["item_id"], data.get("error"), backoff=True)
-        elif event is ProcessingEvent.RATE_LIMIT_HIT:
-            progress.attempt_failed(data["item_id"], data.get("error"), backoff=False)
-        elif event is ProcessingEvent.COOLDOWN_STARTED:
-            progress.cooldown_started(data["seconds"])
-        elif event is ProcessingEvent.COOLDOWN_ENDED:
-            progress.cooldown_ended()
