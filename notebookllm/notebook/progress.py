@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from ..core.errors import ConfigurationError, ItemCancelledError
 from .environment import in_jupyter_kernel, progress_kind
 from .redact import redact
+from .results import format_usd
 
 if TYPE_CHECKING:
     from ..core.classification import ErrorInfo
@@ -96,7 +97,7 @@ class ProgressState:
         """``"tokens 12,345 in / 4,567 out / 0 cached · $0.0123"``."""
         return (
             f"tokens {self.input_tokens:,} in / {self.output_tokens:,} out / {self.cached_tokens:,} cached"
-            f" · ${self.cost_usd:,.4f}"
+            f" · {format_usd(self.cost_usd)}"
         )
 
     def cooldown_text(self) -> str:

@@ -112,10 +112,10 @@ class RunSummary:
                 f"{self.input_tokens:,} in / {self.output_tokens:,} out / {self.cached_tokens:,} cached"
                 f" / {self.thoughts_tokens:,} thoughts",
             ),
-            ("cost", _money(self.cost_usd)),
+            ("cost", format_usd(self.cost_usd)),
         ]
         if self.saved_cost_usd:
-            rows.append(("saved by cache", _money(self.saved_cost_usd)))
+            rows.append(("saved by cache", format_usd(self.saved_cost_usd)))
         if self.wall_s:
             rows.append(("time", f"{self.wall_s:.1f}s ({self.total / self.wall_s:,.1f} rows/s)"))
         rows.append(("finish reasons", _counts(self.finish_reasons)))
@@ -137,7 +137,8 @@ class RunSummary:
         return f"<table>{body}</table>"
 
 
-def _money(value: float | None) -> str:
+def format_usd(value: float | None) -> str:
+    """``$0.0123``; fractions of a cent keep six decimals; ``None`` is ``unknown``."""
     if value is None:
         return "unknown"
     # Emulated and small runs cost fractions of a cent: keep their digits visible.
