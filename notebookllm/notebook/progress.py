@@ -150,8 +150,7 @@ class Progress:
         self._loop = asyncio.get_running_loop()
         self._started_at = self._loop.time()
         self._workers = workers
-        self.state.total = total
-        self.state.status = "running"
+        self.state = ProgressState(total=total, status="running")
         self._unseen.extend(cached)
         self.refresh()
         self._ticker = self._loop.create_task(self._tick())

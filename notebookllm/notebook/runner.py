@@ -115,9 +115,10 @@ class RunOptions:
         )
 
     def updated(self, **options: Any) -> RunOptions:
-        """A copy with some ``nl.run`` keyword options changed (used by ``retry_failed(**options)``)."""
-        if not options:
-            return self
+        """A copy with some ``nl.run`` keyword options changed (used by ``retry_failed(**options)``).
+
+        A :class:`Progress` instance is not reused (it drew its run); the copy gets a new display.
+        """
         config = self.config
         current: dict[str, Any] = {
             "max_workers": config.max_workers,
@@ -242,10 +243,10 @@ async def arun(
         middlewares=middlewares,
         observers=observers,
     )
+    if strategy is not None and model is not None:
+        raise ConfigurationError("pass either strategy= or model=, not both")
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
-    elif model is not None:
-        raise ConfigurationError("pass either strategy= or model=, not both")
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
     _warn_renamed_columns(inputs)
     return await _run_job(inputs, items, options)

@@ -110,3 +110,18 @@ def test_auto_progress_is_text_on_a_terminal_and_a_widget_in_jupyter(monkeypatch
     assert isinstance(make_progress("auto"), TextProgress)
     monkeypatch.setattr("notebookllm.notebook.environment.in_jupyter_kernel", lambda: True)
     assert isinstance(make_progress(True), WidgetProgress)
+
+
+class Exits(Scripted):
+    async def execute(self, prompt, attempt, timeout, state=None):
+        if prompt == "exit":
+            raise SystemExit(3)
+        return await super().execute(prompt, attempt, timeout, state)
+
+
+def test_a_run_ended_by_an_exception_still_draws_its_final_state_as_failed() -> None:
+    progress = WidgetProgress(display=False)
+    with pytest.raises(SystemExit):
+        nl.run(["a", "exit"], strategy=Exits(), cache=False, progress=progress, max_workers=1)
+    assert progress.bar.description == "failed" and progress.bar.bar_style == "danger"
+    assert progress.state.done == 1 and progress.state.succeeded == 1
