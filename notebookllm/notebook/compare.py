@@ -54,7 +54,7 @@ class Comparison:
         """
         frame = self.inputs.copy()
         for name, res in self.results.items():
-            frame[f"output_{name}"] = res.df["output"].to_numpy()
+            frame[f"output_{name}"] = res.df["output"]  # same index as the inputs; keeps the object dtype
         frame["agree"] = self._agree()
         return frame
 
@@ -162,16 +162,7 @@ async def acompare(
     assert inputs is not None
     outcome = await run_items(items, run_options)
     n = len(inputs)
-    results = {
-        name: Results(
-            inputs,
-            outcome.results[k * n : (k + 1) * n],
-            interrupted=outcome.interrupted,
-            wall_s=outcome.wall_s,
-            progress=outcome.progress,
-        )
-        for k, name in enumerate(variants)
-    }
+    results = {name: outcome.results_for(inputs, items, run_options, k * n) for k, name in enumerate(variants)}
     return Comparison(inputs, results)
 
 

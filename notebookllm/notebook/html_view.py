@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .results import SAFETY_COLUMNS
+from .results import SAFETY_COLUMNS, is_missing
 
 if TYPE_CHECKING:
     from .results import RunSummary
@@ -65,7 +65,7 @@ def _row(index: Any, values: dict[Any, Any], cell_chars: int) -> str:
         style = _CELL
         if name in SAFETY_COLUMNS and value in _SAFETY_STYLE:
             style += ";" + _SAFETY_STYLE[value]
-        elif name in ("error", "error_type") and not _is_missing(value):
+        elif name in ("error", "error_type") and not is_missing(value):
             style += ";" + _ERROR_CELL
         elif name == "blocked" and value:
             style += ";" + _ERROR_CELL + ";font-weight:bold"
@@ -74,12 +74,8 @@ def _row(index: Any, values: dict[Any, Any], cell_chars: int) -> str:
     return f"<tr{row_style}>{''.join(cells)}</tr>"
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
 def _text(value: Any, limit: int) -> str:
-    text = "" if _is_missing(value) else str(value)
+    text = "" if is_missing(value) else str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return html.escape(text)

@@ -1,8 +1,8 @@
 """Keeping API keys out of everything this layer shows: error columns, HTML views, progress lines.
 
 An SDK error message or a proxy's reply can quote the key it was sent; a saved notebook would then publish it.
-Known keys (the environment's, and any the runner registers from the clients it sees) and anything shaped like a
-Google API key are replaced by ``[REDACTED]``.
+The keys in the environment (``GEMINI_API_KEY``, ``GOOGLE_API_KEY``) and anything shaped like a Google API key
+are replaced by ``[REDACTED]``.
 
 Example:
     >>> redact("403 for key AIza" + "x" * 35)
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["REDACTED", "redact", "register_secret"]
+__all__ = ["REDACTED", "redact"]
 
 REDACTED = "[REDACTED]"
 
@@ -22,17 +22,10 @@ _ENV_KEYS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 _GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{35}")
 # Secrets shorter than this are not worth replacing (and would mangle ordinary words).
 _MIN_SECRET_LEN = 8
-_registered: set[str] = set()
-
-
-def register_secret(value: str | None) -> None:
-    """Treat ``value`` as a secret from now on (too-short values are ignored)."""
-    if value and len(value) >= _MIN_SECRET_LEN:
-        _registered.add(value)
 
 
 def _secrets() -> set[str]:
-    found = {os.environ.get(name) or "" for name in _ENV_KEYS} | _registered
+    found = {os.environ.get(name) or "" for name in _ENV_KEYS}
     return {s for s in found if len(s) >= _MIN_SECRET_LEN}
 
 

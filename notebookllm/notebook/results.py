@@ -261,7 +261,7 @@ class Results:
         ``options`` override the original run's (e.g. ``max_attempts=5``, ``timeout=300``).
         """
         if self._rerun is None:
-            raise RuntimeError("these results were not produced by nl.run/nl.arun, so there is nothing to rerun")
+            raise RuntimeError("these results cannot be rerun: they were not produced by nl.run, nl.arun or nl.compare")
         positions = [
             i
             for i, r in enumerate(self.results)
@@ -419,11 +419,12 @@ def _restore_dtypes(df: pd.DataFrame) -> pd.DataFrame:
         if name not in df.columns:
             continue
         if dtype == "object":
-            df[name] = _object_array([None if _missing(v) else v for v in df[name]]).set_axis(df.index)
+            df[name] = _object_array([None if is_missing(v) else v for v in df[name]]).set_axis(df.index)
         else:
             df[name] = df[name].astype(dtype)
     return df
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """``None``, ``pd.NA`` or NaN: an empty cell, whatever the column's dtype."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

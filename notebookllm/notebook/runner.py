@@ -293,23 +293,33 @@ class RunOutcome:
     saved_cost_usd: float | None
     progress: Progress | None
 
+    def results_for(
+        self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
+    ) -> Results:
+        """:class:`Results` of the input rows, whose items are ``items[start:start + len(inputs)]``.
+
+        ``retry_failed`` on them reruns those items with ``options``.
+        """
+        mine = items[start : start + len(inputs)]
+
+        async def rerun(base: Results, positions: list[int], overrides: dict[str, Any]) -> Results:
+            again = await run_items([mine[p] for p in positions], options.updated(**overrides))
+            return base.merged(positions, again.results, interrupted=again.interrupted, progress=again.progress)
+
+        return Results(
+            inputs,
+            self.results[start : start + len(inputs)],
+            interrupted=self.interrupted,
+            wall_s=self.wall_s,
+            saved_cost_usd=self.saved_cost_usd,
+            progress=self.progress,
+            rerun=rerun,
+        )
+
 
 async def _run_job(inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> Results:
     outcome = await run_items(items, options)
-
-    async def rerun(base: Results, positions: list[int], overrides: dict[str, Any]) -> Results:
-        again = await run_items([items[p] for p in positions], options.updated(**overrides))
-        return base.merged(positions, again.results, interrupted=again.interrupted, progress=again.progress)
-
-    return Results(
-        inputs,
-        outcome.results,
-        interrupted=outcome.interrupted,
-        wall_s=outcome.wall_s,
-        saved_cost_usd=outcome.saved_cost_usd,
-        progress=outcome.progress,
-        rerun=rerun,
-    )
+    return outcome.results_for(inputs, items, options)
 
 
 async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
