@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import pytest
+import seed_guide
 from gemini_helpers import run_items
+from seed_guide import MyCustomStrategy
 
-from notebookllm import LLMCallStrategy, LLMWorkItem, ParallelBatchProcessor, ProcessorConfig
+from notebookllm import LLMWorkItem, ParallelBatchProcessor, ProcessorConfig
 from notebookllm.emulator import ManualClock
 from notebookllm.gemini import ContextCache, GeminiCachedStrategy, GeminiStrategy
-from notebookllm.mixins import PrepareOnceMixin
 
 pytestmark = pytest.mark.sdk_compat
 
 LONG = "Every reply cites the catalogue entry it relies on, with its shelf mark. " * 120
-logger = logging.getLogger("lessons")
 
 
 async def test_item_13_cached_strategy_works_against_the_real_sdk(make_emulator):
@@ -44,40 +43,23 @@ async def test_item_13_cached_strategy_works_against_the_real_sdk(make_emulator)
     assert emu.count(endpoint="cachedContents.create") == 2
 
 
-async def create_expensive_connection() -> GeminiStrategy:
-    return GeminiStrategy(_CLIENT["client"], "gemini-2.5-flash")
+async def test_item_16_prepare_once_mixin_ships_and_prepares_a_gemini_strategy_once(
+    emulator, emulator_client, monkeypatch: pytest.MonkeyPatch
+):
+    # The guide's PrepareOnceMixin example (tests/seed_guide.py): its connection calls Gemini through a
+    # GeminiStrategy and its cache is a real context cache, so "prepared once" shows in the emulator's log.
+    gemini = GeminiStrategy(emulator_client, "gemini-2.5-flash")
 
+    async def generate(prompt: str):
+        output, _ = await gemini.execute(prompt, 1, 10.0)
+        return output
 
-async def initialize_cache() -> ContextCache:
-    cache = ContextCache(_CLIENT["client"], "gemini-2.5-flash", contents=LONG)
-    await cache.ensure_fresh()
-    return cache
+    async def initialize_cache() -> ContextCache:
+        cache = ContextCache(emulator_client, "gemini-2.5-flash", contents=LONG)
+        await cache.ensure_fresh()
+        return cache
 
-
-_CLIENT: dict = {}
-tokens = None
-
-
-class Output(str):
-    pass
-
-
-class MyCustomStrategy(PrepareOnceMixin, LLMCallStrategy[Output]):
-    # The guide's PrepareOnceMixin example; `generate` is GeminiStrategy.execute here.
-    async def _prepare_once(self) -> None:
-        """Expensive initialization - called exactly once."""
-        self.connection = await create_expensive_connection()
-        self.cache = await initialize_cache()
-        logger.info("Strategy prepared once")
-
-    async def execute(self, prompt: str, attempt: int, timeout: float):
-        # Use self.connection and self.cache
-        response, _ = await self.connection.execute(prompt, attempt, timeout)
-        return response, tokens
-
-
-async def test_item_16_prepare_once_mixin_ships_and_prepares_a_gemini_strategy_once(emulator, emulator_client):
-    _CLIENT["client"] = emulator_client
+    monkeypatch.setattr(seed_guide, "reader", seed_guide.Reader(generate=generate, initialize_cache=initialize_cache))
     strategy = MyCustomStrategy()
     await asyncio.gather(*(strategy.prepare() for _ in range(20)))
     async with ParallelBatchProcessor(config=ProcessorConfig(max_workers=8)) as processor:
@@ -85,4 +67,5 @@ async def test_item_16_prepare_once_mixin_ships_and_prepares_a_gemini_strategy_o
             await processor.add_work(LLMWorkItem(f"i{i}", strategy, f"q{i}"))
         batch = await processor.process_all()
     assert batch.succeeded == 16 and all(r.token_usage.input_tokens > 0 for r in batch.results)
+    assert seed_guide.reader.connections == 1
     assert emulator.count(endpoint="cachedContents.create") == 1

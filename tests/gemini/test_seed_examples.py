@@ -1,7 +1,8 @@
 """The seed guide's examples (seeds/000_77c40e894db76c0e.txt), run with only the import line changed.
 
-What the guide leaves to the reader (``BookMetadata``, ``parse_json``, ``logger``, ``db``, the LLM helper methods,
-``config``) is defined here; the guide's own code is copied as it stands. Strategies built without ``client=`` use
+The guide's strategies come from tests/seed_guide.py (one verbatim copy, shared with the core tests); its
+post-processor and metadata examples are copied here as they stand. What the guide leaves to the reader
+(``parse_json``, ``db``, the LLM helper methods, ``config``) is defined here. Strategies built without ``client=`` use
 the client of the last ``nl.connect()``, here pointed at a test emulator.
 """
 
@@ -10,32 +11,24 @@ from __future__ import annotations
 import logging
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from seed_guide import BookMetadata, SmartRetryStrategy
 
 import notebookllm as nl
 from notebookllm import (
     GeminiCachedStrategy,
     GeminiResponse,
     GeminiStrategy,
-    LLMCallStrategy,
     LLMWorkItem,
     ParallelBatchProcessor,
     ProcessorConfig,
     RetryConfig,
-    RetryState,
     WorkItemResult,
 )
 
 pytestmark = pytest.mark.sdk_compat
 
 logger = logging.getLogger("seed-examples")
-tokens = None  # the guide returns an undefined `tokens`; None makes the processor count what the Gemini calls billed
 config = ProcessorConfig(max_workers=4, timeout_per_item=10, retry=RetryConfig(max_attempts=4, initial_wait=0.01))
-
-
-class BookMetadata(BaseModel):
-    title: str
-    year: int
 
 
 def parse_json(text: str) -> dict:
@@ -69,78 +62,7 @@ async def _run(strategy, prompts, **processor_kwargs):
         return await processor.process_all()
 
 
-# -- section 1: multi-stage validation recovery (the class body is the guide's) ---------------------------------------
-
-
-class SmartRetryStrategy(LLMCallStrategy[BookMetadata]):
-    """Multi-stage retry with partial recovery for 81% cost savings."""
-
-    STAGES = {  # noqa: RUF012 (the guide's code as it stands)
-        1: {"type": "full", "temperature": 0.0},
-        2: {"type": "partial", "temperature": 0.0},  # 81% cheaper
-        3: {"type": "full", "temperature": 0.25},
-        4: {"type": "partial", "temperature": 0.25},  # 81% cheaper
-    }
-
-    async def execute(
-        self,
-        prompt: str,
-        attempt: int,
-        timeout: float,
-        state: RetryState | None = None,
-    ):
-        # Initialize state on first attempt
-        if state is None:
-            state = RetryState()
-
-        if attempt == 1:
-            state.set("stage", 1)
-            state.set("total_prompts", 0)
-
-        stage = state.get("stage", 1)
-        total_prompts = state.get("total_prompts", 0)
-
-        # Enforce total prompt limit (prevent runaway costs)
-        if total_prompts >= 5:
-            raise ValueError(f"Exceeded max prompts: {total_prompts}/5")
-
-        stage_config = self.STAGES.get(stage, self.STAGES[4])
-
-        try:
-            if stage_config["type"] == "full":
-                # Full prompt with all instructions
-                result = await self._call_llm(prompt, stage_config["temperature"])
-            else:
-                # Partial recovery - only fix failed fields (81% cheaper)
-                last_error = state.get("last_validation_error")
-                partial_data = state.get("partial_data")
-                result = await self._partial_recovery(last_error, partial_data, stage_config["temperature"])
-
-            state.set("total_prompts", total_prompts + 1)
-            return result, tokens
-
-        except ValidationError as e:
-            # Validation failed - advance to next stage
-            state.set("stage", min(stage + 1, 4))
-            state.set("last_validation_error", str(e))
-            state.set("partial_data", e.partial_data if hasattr(e, "partial_data") else None)
-            state.set("total_prompts", total_prompts + 1)
-            raise  # Framework will retry with new stage
-
-        except (ConnectionError, TimeoutError):
-            # Network error - retry same stage (don't advance)
-            state.set("total_prompts", total_prompts + 1)
-            raise  # Framework will retry same stage
-
-    async def on_error(
-        self,
-        exception: Exception,
-        attempt: int,
-        state: RetryState | None = None,
-    ):
-        """Log state for debugging."""
-        if state:
-            logger.info(f"Retry {attempt}: Stage {state.get('stage')}, Total prompts: {state.get('total_prompts')}")
+# -- section 1: multi-stage validation recovery (the guide's class, our model calls) ---------------------------
 
 
 class EmulatorSmartRetryStrategy(SmartRetryStrategy):
@@ -263,7 +185,7 @@ async def test_include_metadata_off_and_on(seed_emulator):
 # -- section 3: cache tags -------------------------------------------------------------------------------------------
 
 
-async def test_cache_tags_day_1_and_day_2(seed_emulator):
+def _day_1_strategy() -> GeminiCachedStrategy:
     # Day 1: Create cache with tags
     strategy = GeminiCachedStrategy(
         cached_content=[{"role": "user", "parts": [{"text": "Prompt version 1"}]}],
@@ -273,19 +195,15 @@ async def test_cache_tags_day_1_and_day_2(seed_emulator):
             "dataset": "openlibrary",
         },
     )
-    await _run(strategy, ["Enrich: Dune"])
+    return strategy
+
+
+async def test_cache_tags_day_1_and_day_2(seed_emulator):
+    await _run(_day_1_strategy(), ["Enrich: Dune"])
     assert seed_emulator.count(endpoint="cachedContents.create") == 1
 
-    # The same day-1 strategy in a later run reuses its cache
-    strategy = GeminiCachedStrategy(
-        cached_content=[{"role": "user", "parts": [{"text": "Prompt version 1"}]}],
-        cache_tags={
-            "prompt_version": "v1",
-            "purpose": "enrichment",
-            "dataset": "openlibrary",
-        },
-    )
-    await _run(strategy, ["Enrich: Emma"])
+    # The same day-1 strategy, built again for a later run, reuses its cache
+    await _run(_day_1_strategy(), ["Enrich: Emma"])
     assert seed_emulator.count(endpoint="cachedContents.create") == 1
 
     # Day 2: Different tags → creates new cache
