@@ -88,6 +88,9 @@ def build_items(
         kinds = ", ".join(sorted({type(x).__name__ for x in data}))
         raise ConfigurationError(f"data must be all strings, all dicts or all LLMWorkItems, got a mix of {kinds}")
 
+    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise ConfigurationError(f"the data has duplicate column names {duplicated}; rename them first")
     if not isinstance(strategy, LLMCallStrategy):
         raise ConfigurationError(f"strategy must be an LLMCallStrategy, got {type(strategy).__name__}")
     if prompt is None:

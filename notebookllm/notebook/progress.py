@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ __all__ = ["Progress", "ProgressState", "TextProgress", "WidgetProgress", "check
 Status = Literal["waiting", "running", "done", "interrupted", "failed"]
 
 _ERROR_CHARS = 300
+
+logger = logging.getLogger("notebookllm")
 
 
 @dataclass
@@ -207,7 +210,10 @@ class Progress:
         s.in_flight = 0 if waiting else max(0, min(self._workers, open_items) - s.retrying)
         s.items_per_s = self._fresh_done / s.elapsed_s if s.elapsed_s > 0 else 0.0
         s.eta_s = (s.total - s.done) / s.items_per_s if s.items_per_s > 0 else None
-        self.draw(s)
+        try:
+            self.draw(s)
+        except Exception:  # a display that breaks (a closed comm, a closed stream) must not break the run
+            logger.exception("the progress display failed to draw; the run goes on")
 
     def draw(self, state: ProgressState) -> None:
         """Show ``state``. The base class shows nothing (state only)."""

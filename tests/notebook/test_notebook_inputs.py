@@ -127,6 +127,12 @@ def test_not_a_strategy_and_bad_data() -> None:
         run(["x", 1], Scripted())
 
 
+def test_duplicate_column_names_are_refused() -> None:
+    df = pd.DataFrame([["a", "b"]], columns=["t", "t"])
+    with pytest.raises(ConfigurationError, match=r"duplicate column names \['t'\]"):
+        run(df, Scripted(), prompt="{t}")
+
+
 def test_input_columns_named_like_result_columns_are_renamed_with_a_warning() -> None:
     first = run(pd.DataFrame({"text": ["a"]}), Scripted(), prompt="{text}")
     with pytest.warns(UserWarning, match=r"'output'.*input_output"):

@@ -10,7 +10,7 @@ import pytest
 from nb_strategies import Scripted
 
 import notebookllm as nl
-from notebookllm import BaseObserver, ProcessingEvent
+from notebookllm import BaseObserver, ProcessingEvent, RateLimitConfig
 from notebookllm.notebook import Progress, TextProgress, WidgetProgress
 from notebookllm.notebook.progress import make_progress
 
@@ -125,3 +125,20 @@ def test_a_run_ended_by_an_exception_still_draws_its_final_state_as_failed() -> 
         nl.run(["a", "exit"], strategy=Exits(), cache=False, progress=progress, max_workers=1)
     assert progress.bar.description == "failed" and progress.bar.bar_style == "danger"
     assert progress.state.done == 1 and progress.state.succeeded == 1
+
+
+class Broken(Progress):
+    def draw(self, state) -> None:
+        raise RuntimeError("comm closed")
+
+
+def test_a_display_that_cannot_draw_does_not_break_the_run(caplog: pytest.LogCaptureFixture) -> None:
+    results = nl.run(
+        ["a", "limit b"],
+        strategy=Scripted(),
+        cache=False,
+        progress=Broken(),
+        rate_limit=RateLimitConfig(slow_start_items=0),
+    )
+    assert results.df["success"].all()
+    assert "failed to draw" in caplog.text
