@@ -169,10 +169,11 @@ class Progress:
         if cooldown_s is not None:
             assert self._loop is not None
             now = self._loop.time()
-            if now >= self._cooldown_until:  # errors during a cooldown extend it, as the processor does
-                self.state.cooldowns += 1
+            starts = now >= self._cooldown_until  # errors during a cooldown extend it, as the processor does
             self._cooldown_until = max(self._cooldown_until, now + cooldown_s)
-            self.refresh()  # at once, not at the next tick
+            if starts:
+                self.state.cooldowns += 1
+                self.refresh()  # at once, not at the next tick (a burst of 429s draws once)
 
     def finish(self, status: Status, results: Iterable[WorkItemResult] | None = None) -> None:
         """The run ended with ``status``; draw the final state (always, whatever ended the run).
