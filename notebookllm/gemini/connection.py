@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from google import genai
 from google.genai import types
 
+from ..core.redaction import register_secret
 from ._display import announce
 from .errors import API_KEY_ENV_VARS, MissingAPIKeyError
 
@@ -56,6 +57,7 @@ def connect(
     if key is None and emulator is False:
         raise MissingAPIKeyError()
     if key is not None:
+        register_secret(key)  # from now on redacted wherever notebookllm shows or stores text
         client = genai.Client(api_key=key, vertexai=False, http_options=http_options)
     else:
         emu = embedded_emulator()

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..core.errors import ConfigurationError, ItemCancelledError
+from ..core.redaction import redact
 from .environment import in_jupyter_kernel, progress_kind
-from .redact import redact
 from .results import format_usd
 
 if TYPE_CHECKING:

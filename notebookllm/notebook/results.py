@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel
 
+from ..core.redaction import redact
 from ..core.tokens import ZERO_USAGE
-from .redact import redact
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -13,13 +13,13 @@ Example:
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..core.classification import ErrorInfo
 from ..core.errors import ItemCancelledError, NotebookLLMError
+from ..core.redaction import redact
 from ..core.results import WorkItemResult
 from ..core.tokens import TokenUsage
 from . import codec
@@ -46,12 +46,6 @@ INSERT_SQL = (
 )
 _SELECT_SQL = f"SELECT key, {', '.join(_RESULT_COLUMNS)} FROM responses WHERE key IN "
 _CHUNK = 500  # bound variables per query; far below SQLite's limit, large enough to amortise each query
-
-# Gemini API keys ("AIza" + 35 characters) and key-like query parameters or headers in exception messages.
-_SECRET = re.compile(
-    r"AIza[0-9A-Za-z_\-]{35}|(\b(?:api_?key|key|access_token)=|x-goog-api-key[\"']?\s*:\s*[\"']?)[^\s&\"',}]+",
-    re.IGNORECASE,
-)
 
 
 class StoredError(NotebookLLMError):
@@ -88,7 +82,7 @@ def to_row(key: str, run_id: str | None, result: WorkItemResult[Any, Any], *, no
         run_id,
         int(result.success),
         codec.encode(result.output),
-        None if error is None else json.dumps({"type": _error_type(error), "message": _redact(str(error))}),
+        None if error is None else json.dumps({"type": _error_type(error), "message": redact(str(error))}),
         None if result.error_info is None else codec.encode(result.error_info),
         result.attempts,
         codec.encode(result.token_usage.to_dict()),
@@ -143,7 +137,3 @@ def _error_type(error: BaseException) -> str:
 def _error_fields(text: str) -> dict[str, str]:
     data = json.loads(text)
     return {"original_type": data["type"], "message": data["message"]}
-
-
-def _redact(text: str) -> str:
-    return _SECRET.sub(lambda m: (m.group(1) or "") + "[REDACTED]", text)

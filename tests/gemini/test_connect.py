@@ -6,6 +6,7 @@ import pytest
 from gemini_helpers import run_items
 
 import notebookllm as nl
+from notebookllm.core.redaction import redact
 from notebookllm.gemini import (
     EmulatorInUseWarning,
     GeminiStrategy,
@@ -75,3 +76,11 @@ def test_in_a_notebook_the_announcement_is_an_html_banner(monkeypatch):
 
 def test_outside_a_kernel_in_notebook_is_false():
     assert _display.in_notebook() is False
+
+
+def test_an_explicit_key_is_redacted_from_then_on(make_emulator):
+    # A key that is neither in the environment nor shaped like a Google key is known only because connect() saw it.
+    explicit = "explicit-test-key-not-google-shaped-42"
+    emu = make_emulator(api_key=explicit)
+    nl.connect(api_key=explicit, http_options={"base_url": emu.base_url})
+    assert redact(f"upstream said: bad key {explicit}") == "upstream said: bad key [REDACTED]"
