@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..core.errors import ConfigurationError, ItemCancelledError
 from ..core.redaction import redact
-from .environment import in_jupyter_kernel, progress_kind
+from ..environment import in_jupyter_kernel, progress_kind
 from .results import format_usd
 
 if TYPE_CHECKING:

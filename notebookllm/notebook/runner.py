@@ -38,7 +38,7 @@ from ..core.processor import ParallelBatchProcessor, PostProcessor
 from ..core.results import BatchResult, WorkItemResult
 from ..core.strategy import LLMCallStrategy, fingerprint_digest
 from ..core.work_item import LLMWorkItem
-from .environment import in_jupyter_kernel
+from ..environment import in_jupyter_kernel
 from .inputs import Data, PromptSpec, build_items
 from .progress import Progress, check_progress_option, make_progress
 from .results import RESULT_DTYPES, Results

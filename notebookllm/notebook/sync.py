@@ -27,7 +27,7 @@ import weakref
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
-from .environment import running_loop
+from ..environment import running_loop
 
 __all__ = ["run_sync", "user_interrupted"]
 

@@ -6,12 +6,12 @@ import pytest
 from gemini_helpers import run_items
 
 import notebookllm as nl
+from notebookllm import environment
 from notebookllm.core.redaction import redact
 from notebookllm.gemini import (
     EmulatorInUseWarning,
     GeminiStrategy,
     MissingAPIKeyError,
-    _display,
     default_client,
     default_model,
     embedded_emulator,
@@ -67,15 +67,15 @@ async def test_without_a_key_the_embedded_emulator_answers_and_is_announced():
 
 def test_in_a_notebook_the_announcement_is_an_html_banner(monkeypatch):
     shown = []
-    monkeypatch.setattr(_display, "in_notebook", lambda: True)
+    monkeypatch.setattr(environment, "in_jupyter_kernel", lambda: True)
     monkeypatch.setattr("IPython.display.display", shown.append)
     nl.connect(emulator=True)
     (banner,) = shown
     assert "emulator" in banner.data and "GEMINI_API_KEY" in banner.data
 
 
-def test_outside_a_kernel_in_notebook_is_false():
-    assert _display.in_notebook() is False
+def test_a_test_process_is_not_a_jupyter_kernel():
+    assert environment.in_jupyter_kernel() is False
 
 
 def test_an_explicit_key_is_redacted_from_then_on(make_emulator):

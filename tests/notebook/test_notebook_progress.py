@@ -106,9 +106,9 @@ def test_auto_progress_is_nothing_when_stderr_is_not_a_tty(monkeypatch: pytest.M
 
 
 def test_auto_progress_is_text_on_a_terminal_and_a_widget_in_jupyter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("notebookllm.notebook.environment.stderr_is_tty", lambda: True)
+    monkeypatch.setattr("notebookllm.environment.stderr_is_tty", lambda: True)
     assert isinstance(make_progress("auto"), TextProgress)
-    monkeypatch.setattr("notebookllm.notebook.environment.in_jupyter_kernel", lambda: True)
+    monkeypatch.setattr("notebookllm.environment.in_jupyter_kernel", lambda: True)
     assert isinstance(make_progress(True), WidgetProgress)
 
 

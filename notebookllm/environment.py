@@ -1,7 +1,7 @@
-"""Where is this code running? The one place that answers it, so the rest of the layer never guesses.
+"""Where is this code running? The one place that answers it, so no layer ever guesses.
 
-Like ``tqdm.auto``: a Jupyter kernel gets the widget, a terminal gets one line of text on stderr, anything else
-(a pipe, a log file, CI) gets nothing.
+Like ``tqdm.auto``: a Jupyter kernel gets the widget and HTML banners, a terminal gets one line of text on stderr,
+anything else (a pipe, a log file, CI) gets nothing. It sits below every layer and imports nothing of theirs.
 
 Example:
     >>> progress_kind() in {"widget", "text", "none"}
