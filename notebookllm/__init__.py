@@ -4,6 +4,9 @@ The public API is re-exported here; the layers behind it are ``notebookllm.core`
 ``notebookllm.gemini``, ``notebookllm.store``, ``notebookllm.notebook`` and ``notebookllm.emulator``.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .core.attempt import AttemptContext, current_attempt
 from .core.backoff import backoff_delay
 from .core.classification import DefaultErrorClassifier, ErrorClassifier, ErrorInfo
@@ -25,24 +28,69 @@ from .core.retry_state import RetryState
 from .core.strategy import LLMCallStrategy
 from .core.tokens import TokenUsage
 from .core.work_item import LLMWorkItem
-from .gemini import (
-    PRICES_AS_OF,
-    CacheVanishedError,
-    GeminiBlockedError,
-    GeminiCachedStrategy,
-    GeminiEmptyResponseError,
-    GeminiError,
-    GeminiErrorClassifier,
-    GeminiResponse,
-    GeminiStrategy,
-    MissingAPIKeyError,
-    ModelPrice,
-    connect,
-    estimate_cost,
-    set_price,
-)
-from .notebook import Comparison, Results, acompare, arun, compare, run
-from .store import CacheMode, Store
+
+# The layers above the engine load on first use: `import notebookllm` for the engine alone stays light (no
+# google-genai, pandas or ipywidgets), and `nl.connect` / `nl.run` import what they need when first touched.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "PRICES_AS_OF",
+            "CacheVanishedError",
+            "GeminiBlockedError",
+            "GeminiCachedStrategy",
+            "GeminiEmptyResponseError",
+            "GeminiError",
+            "GeminiErrorClassifier",
+            "GeminiResponse",
+            "GeminiStrategy",
+            "MissingAPIKeyError",
+            "ModelPrice",
+            "connect",
+            "estimate_cost",
+            "set_price",
+        ),
+        "notebookllm.gemini",
+    ),
+    **dict.fromkeys(("Comparison", "Results", "acompare", "arun", "compare", "run"), "notebookllm.notebook"),
+    **dict.fromkeys(("CacheMode", "Store"), "notebookllm.store"),
+}
+_SUBPACKAGES = frozenset({"core", "emulator", "gemini", "notebook", "store"})
+
+if TYPE_CHECKING:
+    from .gemini import (
+        PRICES_AS_OF,
+        CacheVanishedError,
+        GeminiBlockedError,
+        GeminiCachedStrategy,
+        GeminiEmptyResponseError,
+        GeminiError,
+        GeminiErrorClassifier,
+        GeminiResponse,
+        GeminiStrategy,
+        MissingAPIKeyError,
+        ModelPrice,
+        connect,
+        estimate_cost,
+        set_price,
+    )
+    from .notebook import Comparison, Results, acompare, arun, compare, run
+    from .store import CacheMode, Store
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_SUBPACKAGES})
+
 
 __version__ = "0.1.0"
 
