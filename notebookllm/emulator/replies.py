@@ -85,7 +85,47 @@ _STOPWORDS = frozenset(
         "question",
     }
 )
-_LABELS = ("positive", "negative", "neutral")
+# Sentiment cues for classification prompts; the label words themselves are left out because the instruction
+# ("positive, negative or neutral") names them all.
+_POSITIVE_CUES = frozenset(
+    [
+        "love",
+        "lovely",
+        "great",
+        "good",
+        "excellent",
+        "perfect",
+        "amazing",
+        "best",
+        "recommend",
+        "happy",
+        "stars",
+        "value",
+        "exceeded",
+        "quickly",
+        "delighted",
+    ]
+)
+_NEGATIVE_CUES = frozenset(
+    [
+        "broke",
+        "broken",
+        "disappointed",
+        "disappointing",
+        "terrible",
+        "awful",
+        "bad",
+        "worst",
+        "refund",
+        "rude",
+        "angry",
+        "rant",
+        "let-down",
+        "poor",
+        "waste",
+    ]
+)
+_CUE = re.compile(r"[a-z]+(?:-[a-z]+)?")
 _OPENERS = (
     "{Topic} is the heart of it.",
     "Looking at {topic}, a few points stand out.",
@@ -143,7 +183,7 @@ def text_reply(prompt: str, rng: random.Random, target_tokens: int | None = None
     words = keywords(prompt) or ["the question"]
     lower = prompt.lower()
     if "classify" in lower or "sentiment" in lower:
-        reply = rng.choice(_LABELS).capitalize()
+        reply = _sentiment(lower).capitalize()
     elif "summar" in lower:
         reply = f"Summary: {_sentences(words, rng, 1)}"
     elif "translate" in lower:
@@ -153,6 +193,13 @@ def text_reply(prompt: str, rng: random.Random, target_tokens: int | None = None
     if target_tokens is not None:
         reply = _fit(reply, words, rng, target_tokens)
     return reply
+
+
+def _sentiment(lower_prompt: str) -> str:
+    """The label a reader would give: cue words decide, neutral when they are absent or balanced."""
+    words = set(_CUE.findall(lower_prompt))
+    score = len(words & _POSITIVE_CUES) - len(words & _NEGATIVE_CUES)
+    return "positive" if score > 0 else "negative" if score < 0 else "neutral"
 
 
 def json_reply(schema: dict[str, Any] | None, prompt: str, rng: random.Random) -> str:

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import html
 import os
 import threading
 from typing import TYPE_CHECKING, Any
@@ -65,13 +66,13 @@ def connect(
             update={"base_url": emu.base_url, "api_version": "v1beta"}
         )
         client = genai.Client(api_key=emu.api_key, vertexai=False, http_options=options)
+        why = "as asked" if emulator else f"because no Gemini API key is set ({' / '.join(API_KEY_ENV_VARS)})"
         announce(
-            f"notebookllm: no Gemini API key ({' / '.join(API_KEY_ENV_VARS)}), so answers come from the local "
-            f"emulator at {emu.base_url}; they are simulated, not Gemini's.",
+            f"notebookllm: answers come from the local Gemini emulator at {emu.base_url} {why}; "
+            "they are simulated, not Gemini's.",
             "<div style='padding:6px 10px;border-left:4px solid #e8a317;background:#fff8e6'>"
-            "<b>notebookllm is using the local Gemini emulator</b> — no API key found "
-            f"(<code>{'</code> / <code>'.join(API_KEY_ENV_VARS)}</code>). Answers are simulated, not Gemini's. "
-            "Set a key and call <code>nl.connect()</code> again for the real API.</div>",
+            f"<b>notebookllm is using the local Gemini emulator</b> {html.escape(why)}. Answers are simulated, "
+            "not Gemini's. Set a key and call <code>nl.connect()</code> again for the real API.</div>",
         )
     with _lock:
         _defaults["client"] = client

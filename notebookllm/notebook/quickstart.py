@@ -49,6 +49,7 @@ def sample_reviews() -> pd.DataFrame:
 
 def run_quickstart(
     *,
+    client: Any = None,
     progress: Any = True,
     cache: Any = False,
     store: str | Path | None = None,
@@ -56,14 +57,14 @@ def run_quickstart(
 ) -> Results:
     """Run the quickstart job, print its results table and summary to ``out`` (stdout), and return the results.
 
-    ``progress``/``cache``/``store`` are ``nl.run``'s options; by default nothing is stored, so every call sends the
-    same requests.
+    ``client`` defaults to ``nl.connect()``'s; ``progress``/``cache``/``store`` are ``nl.run``'s options. By default
+    nothing is stored, so every call sends the same requests.
     """
     from ..gemini import GeminiStrategy, connect
     from .runner import run
 
     out = out if out is not None else sys.stdout
-    strategy = GeminiStrategy(connect(), "gemini-2.5-flash", include_metadata=True)
+    strategy = GeminiStrategy(client or connect(), "gemini-2.5-flash", include_metadata=True)
     results = run(
         sample_reviews(), prompt=PROMPT, strategy=strategy, max_workers=8, progress=progress, cache=cache, store=store
     )

@@ -1,10 +1,14 @@
-"""``notebookllm demo`` runs the engine end to end and prints a table and a summary."""
+"""``notebookllm demo`` runs the quickstart job on the embedded emulator, twice, and the second run is answered
+from the store."""
 
 from notebookllm.cli import main
 
 
-def test_demo_prints_results_and_summary(capsys):
-    assert main(["demo", "--items", "60", "--workers", "8"]) == 0
+def test_demo_prints_results_summary_and_a_rerun_from_the_store(capsys):
+    assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "item" in out and "attempts" in out
-    assert "items 60:" in out and "succeeded" in out and "cache hit rate" in out
+    assert out.startswith("notebookllm: answers come from the local Gemini emulator")
+    assert "finish_reason" in out and "safety_harassment" in out
+    assert "rows answered from the store" in out
+    # 10 rows: the blocked prompt, the safety stop are failures and are asked again; the other 8 come from the store
+    assert "8 of 10 rows answered from the store" in out

@@ -69,9 +69,11 @@ def test_in_a_notebook_the_announcement_is_an_html_banner(monkeypatch):
     shown = []
     monkeypatch.setattr(environment, "in_jupyter_kernel", lambda: True)
     monkeypatch.setattr("IPython.display.display", shown.append)
+    nl.connect()  # no key in the test environment
     nl.connect(emulator=True)
-    (banner,) = shown
-    assert "emulator" in banner.data and "GEMINI_API_KEY" in banner.data
+    no_key, asked = shown
+    assert "emulator" in no_key.data and "GEMINI_API_KEY" in no_key.data
+    assert "as asked" in asked.data and "GEMINI_API_KEY" not in asked.data
 
 
 def test_a_test_process_is_not_a_jupyter_kernel():
