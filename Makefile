@@ -43,8 +43,11 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
 	$(BIN)/jupyter lab notebooks/
 
+# Each benchmark prints its figures; benchmarks/README.md says what they mean and records the last run.
+BENCHMARKS := overhead memory emulator_throughput store_speed notebook_speed
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache .ruff_cache
