@@ -154,6 +154,8 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         self._classifier = error_classifier
         self._middlewares = tuple(middlewares)
         self._observers = tuple(observers)
+        # labels for the log, built once: _emit runs several times per item
+        self._observer_hooks = tuple((f"{type(o).__name__}.on_event", o.on_event) for o in self._observers)
         self._items: list[LLMWorkItem[TInput, TContext]] = []
         self._ids: set[str] = set()
         # Keyed by id() for identity semantics (two equal dataclass strategies are two instances to prepare, and
@@ -595,5 +597,5 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             await _call_hook("progress_callback", self._progress, self._completed, len(self._items), result.item_id)
 
     async def _emit(self, event: ProcessingEvent, data: dict[str, Any]) -> None:
-        for observer in self._observers:
-            await _call_hook(f"{type(observer).__name__}.on_event({event.value})", observer.on_event, event, data)
+        for label, on_event in self._observer_hooks:
+            await _call_hook(label, on_event, event, data)
