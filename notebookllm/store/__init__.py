@@ -1,4 +1,5 @@
-"""The durable store: one SQLite file per project folder holding the response cache and run checkpoints.
+"""The durable store: one SQLite file per project folder holding the response cache, run checkpoints and the
+Batch API job ledger.
 
 Example:
     >>> from notebookllm.store import Store, CacheMode
@@ -13,6 +14,7 @@ See :class:`Store` for the API, :mod:`notebookllm.store.codec` for how outputs a
 from .codec import UnstorableOutputError, register_codec
 from .db import StoreWarning
 from .hygiene import SizeReport
+from .ledger import BatchLedger, LedgerEntry
 from .migrations import SCHEMA_VERSION
 from .records import StoredError
 from .session import CacheMode, RunSession, SavedUsage
@@ -21,7 +23,9 @@ from .store import DEFAULT_PATH, Store
 __all__ = [
     "DEFAULT_PATH",
     "SCHEMA_VERSION",
+    "BatchLedger",
     "CacheMode",
+    "LedgerEntry",
     "RunSession",
     "SavedUsage",
     "SizeReport",

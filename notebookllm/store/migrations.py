@@ -8,7 +8,7 @@ Example:
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
     >>> upgrade(conn)
-    2
+    3
 """
 
 from __future__ import annotations
@@ -57,7 +57,29 @@ def _v2_runs_and_cost(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX responses_created_at ON responses (created_at)")
 
 
-_STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_responses, _v2_runs_and_cost)
+def _v3_batch_jobs(conn: sqlite3.Connection) -> None:
+    """Version 3: the Batch API job ledger (see :mod:`notebookllm.store.ledger`). One row per submitted job; the
+    payload fingerprint finds the job a re-run would duplicate, the completion time selects jobs to refetch."""
+    conn.execute(
+        """CREATE TABLE batch_jobs (
+            name TEXT PRIMARY KEY,
+            display_name TEXT,
+            model TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            request_keys TEXT NOT NULL,
+            options TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            completed_at REAL,
+            fetched_at REAL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX batch_jobs_fingerprint ON batch_jobs (fingerprint)")
+    conn.execute("CREATE INDEX batch_jobs_completed_at ON batch_jobs (completed_at)")
+
+
+_STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_responses, _v2_runs_and_cost, _v3_batch_jobs)
 SCHEMA_VERSION = len(_STEPS)
 
 
