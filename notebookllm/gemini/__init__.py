@@ -1,4 +1,5 @@
-"""The Gemini integration: ``connect()``, Gemini strategies, replies with metadata, error classification, prices.
+"""The Gemini integration: ``connect()``, Gemini strategies, replies with metadata, error classification, prices,
+Batch API jobs (``GeminiBatch``).
 
 Example:
     >>> import notebookllm as nl
@@ -7,6 +8,9 @@ Example:
 """
 
 from ._display import EmulatorInUseWarning
+from .batch import DEFAULT_INLINE_LIMIT_BYTES, GeminiBatch, job_state
+from .batch_errors import BatchDeadlineError, BatchJobError, BatchJobFailedError, BatchJobNotDoneError, JsonReplyError
+from .batch_replies import BatchReply
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
 from .connection import DEFAULT_MODEL, connect, default_client, default_model, embedded_emulator
@@ -18,16 +22,24 @@ from .errors import (
     GeminiError,
     MissingAPIKeyError,
 )
+from .json_reply import JsonReply, parse_json_reply
 from .pricing import PRICES_AS_OF, ModelPrice, estimate_cost, price_for, set_price
 from .response import GeminiResponse, usage_of
 from .strategy import GeminiStrategy
 
 __all__ = [
+    "DEFAULT_INLINE_LIMIT_BYTES",
     "DEFAULT_MODEL",
     "PRICES_AS_OF",
+    "BatchDeadlineError",
+    "BatchJobError",
+    "BatchJobFailedError",
+    "BatchJobNotDoneError",
+    "BatchReply",
     "CacheVanishedError",
     "ContextCache",
     "EmulatorInUseWarning",
+    "GeminiBatch",
     "GeminiBlockedError",
     "GeminiCachedStrategy",
     "GeminiEmptyResponseError",
@@ -35,6 +47,8 @@ __all__ = [
     "GeminiErrorClassifier",
     "GeminiResponse",
     "GeminiStrategy",
+    "JsonReply",
+    "JsonReplyError",
     "MissingAPIKeyError",
     "ModelPrice",
     "connect",
@@ -42,6 +56,8 @@ __all__ = [
     "default_model",
     "embedded_emulator",
     "estimate_cost",
+    "job_state",
+    "parse_json_reply",
     "price_for",
     "set_price",
     "usage_of",

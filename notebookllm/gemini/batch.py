@@ -1,0 +1,422 @@
+"""``GeminiBatch``: the Gemini Batch API (half the online price, results within a day) over a Gemini strategy.
+
+Many requests go into **one** job, each under a key, inline when the job is small and as an uploaded JSONL file
+when it is large. Polling backs off up to a cap and stops at an optional deadline; a network blip or a 5xx while
+polling is retried, never taken for the job's failure. A job's outcome is read from its ``state``. Results come
+back in payload order, mapped by key, each parsed by the strategy exactly as an online reply: a failed request is
+an error entry, the good ones are kept. Every job is recorded in the project store's ledger
+(:class:`~notebookllm.store.ledger.BatchLedger`), so creating the same payload again returns the job already
+submitted instead of paying twice.
+
+Example (the seed guide's flow; the ``a``-prefixed methods are the async twins):
+    >>> import notebookllm as nl
+    >>> batch = GeminiBatch(system_instruction="Answer with one category as JSON.", temperature=0.2)
+    >>> name = batch.create_batch_job([["Categorise: Geography GCSE"], ["Categorise: French GCSE"]],
+    ...                               filter_json=True)                                   # doctest: +SKIP
+    >>> batch.get_batch_job(name).state                                                   # doctest: +SKIP
+    <JobState.JOB_STATE_PENDING: 'JOB_STATE_PENDING'>
+    >>> batch.wait(name, poll_initial=10, poll_max=300, deadline=24 * 3600)               # doctest: +SKIP
+    >>> for reply in batch.fetch_batch_results(name):                                     # doctest: +SKIP
+    ...     print(reply.output if reply.ok else reply.error)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
+
+from google import genai
+from google.genai import types
+
+from ..core.backoff import backoff_delay
+from ..core.config import RetryConfig
+from ..core.errors import ConfigurationError
+from ..core.results import WorkItemResult
+from ..core.work_item import LLMWorkItem
+from ..environment import running_loop
+from ..store.ledger import FAILED_STATES, TERMINAL_STATES, BatchLedger, LedgerEntry
+from .batch_errors import BatchDeadlineError, BatchJobFailedError, BatchJobNotDoneError
+from .batch_replies import BatchReply, RawReply, read_jsonl, to_reply
+from .batch_requests import BatchPayload, build_requests, inlined_requests, jsonl_lines, payload_fingerprint
+from .cached import GeminiCachedStrategy
+from .classifier import GeminiErrorClassifier
+from .strategy import GeminiStrategy
+
+__all__ = ["DEFAULT_INLINE_LIMIT_BYTES", "GeminiBatch", "job_state"]
+
+T = TypeVar("T")
+
+DEFAULT_INLINE_LIMIT_BYTES = 8 * 1024 * 1024
+"""Jobs whose requests take more than this go as an uploaded JSONL file (the API caps an inline job at 20 MB)."""
+
+_log = logging.getLogger(__name__)
+_CLASSIFIER = GeminiErrorClassifier()
+
+_sync_loops = threading.local()
+
+OnState = Callable[[types.BatchJob], None]
+
+
+def job_state(job: types.BatchJob) -> str:
+    """The job's state as a ``JOB_STATE_*`` name (``"JOB_STATE_UNSPECIFIED"`` when the API gave none)."""
+    state = job.state
+    if state is None:
+        return "JOB_STATE_UNSPECIFIED"
+    return state.name if isinstance(state, types.JobState) else str(state)
+
+
+class GeminiBatch:
+    """Batch jobs built, parsed and priced by one :class:`~notebookllm.gemini.GeminiStrategy`.
+
+    Args:
+        strategy: the strategy whose requests (model, system instruction, config, schema) the jobs send and whose
+            parsing reads the replies; without one, ``GeminiStrategy(**strategy_options)`` on the default client.
+        ledger: where jobs are recorded (default: the ledger of the project store, ``Store.open()``).
+        filter_json: the default of :meth:`create_batch_job`'s ``filter_json``.
+        inline_limit_bytes: above this many bytes of requests a job goes as an uploaded JSONL file.
+        **strategy_options: ``client``, ``model``, ``system_instruction``, ``temperature``, ... for the default
+            strategy (not together with ``strategy``).
+    """
+
+    def __init__(
+        self,
+        strategy: GeminiStrategy[Any] | None = None,
+        *,
+        ledger: BatchLedger | None = None,
+        filter_json: bool = False,
+        inline_limit_bytes: int = DEFAULT_INLINE_LIMIT_BYTES,
+        **strategy_options: Any,
+    ) -> None:
+        if strategy is not None and strategy_options:
+            raise ConfigurationError("pass either a strategy or strategy options, not both")
+        strategy = strategy if strategy is not None else GeminiStrategy(**strategy_options)
+        if not isinstance(strategy, GeminiStrategy) or isinstance(strategy, GeminiCachedStrategy):
+            raise ConfigurationError(
+                f"batch jobs need a GeminiStrategy (context caches are not supported), got {type(strategy).__name__}"
+            )
+        self.strategy = strategy
+        self.ledger = ledger if ledger is not None else BatchLedger()
+        self.filter_json = filter_json
+        self.inline_limit_bytes = inline_limit_bytes
+
+    @property
+    def client(self) -> genai.Client:
+        return self.strategy.client
+
+    @property
+    def model(self) -> str:
+        return self.strategy.model
+
+    def __repr__(self) -> str:
+        return f"GeminiBatch(strategy={self.strategy!r}, filter_json={self.filter_json})"
+
+    # ------------------------------------------------------------------------------------------------ create
+    async def acreate_batch_job(
+        self,
+        batch_payload: BatchPayload,
+        *,
+        filter_json: bool | None = None,
+        display_name: str | None = None,
+        item_ids: Sequence[str] | None = None,
+    ) -> str:
+        """Submit ``batch_payload`` as one job and return its name; an identical payload already submitted (and
+        not FAILED, EXPIRED or CANCELLED) returns that job's name instead, without a request.
+
+        Args:
+            batch_payload: prompts, each a string or a sequence of strings (``[["p1"], ["p2", "context"]]``).
+            filter_json: read each reply's JSON (lossless: see :func:`~notebookllm.gemini.parse_json_reply`);
+                default: the batch's ``filter_json``. Needs a strategy without ``response_schema``/``response_parser``.
+            display_name: the job's display name (default ``notebookllm-<fingerprint>``).
+            item_ids: the caller's id of each entry (default its position), carried to the results.
+
+        Raises:
+            ConfigurationError: an empty payload or prompt, bad item ids, ``filter_json`` with a schema.
+        """
+        filter_json = self.filter_json if filter_json is None else filter_json
+        if filter_json and (self.strategy.response_schema is not None or self.strategy.response_parser is not None):
+            raise ConfigurationError("filter_json reads raw text: use it without response_schema/response_parser")
+        requests = build_requests(self.strategy, batch_payload, item_ids)
+        fingerprint = payload_fingerprint(self.strategy, requests, filter_json=filter_json)
+        existing = self.ledger.reusable(fingerprint)
+        if existing is not None:
+            _log.info("batch job %s holds this payload (%s); not submitting again", existing.name, existing.state)
+            return existing.name
+        inlined = inlined_requests(self.strategy, requests)
+        lines = jsonl_lines(self.client, inlined)
+        source: str | list[types.InlinedRequest] = inlined
+        options: dict[str, Any] = {"filter_json": filter_json, "source": "inline"}
+        if sum(len(line) + 1 for line in lines) > self.inline_limit_bytes:
+            uploaded = await self.client.aio.files.upload(
+                file=io.BytesIO(b"\n".join(lines) + b"\n"),
+                config={"mime_type": "jsonl", "display_name": f"notebookllm-{fingerprint[:12]}-input"},
+            )
+            source = str(uploaded.name)
+            options.update(source="file", input_file=source)
+        display_name = display_name or f"notebookllm-{fingerprint[:12]}"
+        job = await self.client.aio.batches.create(model=self.model, src=source, config={"display_name": display_name})
+        self.ledger.record(
+            LedgerEntry(
+                name=str(job.name),
+                display_name=display_name,
+                model=self.model,
+                fingerprint=fingerprint,
+                request_keys={r.key: r.item_id for r in requests},
+                options=options,
+                state=job_state(job),
+            )
+        )
+        return str(job.name)
+
+    def create_batch_job(
+        self,
+        batch_payload: BatchPayload,
+        *,
+        filter_json: bool | None = None,
+        display_name: str | None = None,
+        item_ids: Sequence[str] | None = None,
+    ) -> str:
+        """:meth:`acreate_batch_job`, synchronously (also inside a running Jupyter loop)."""
+        return _sync(
+            self.acreate_batch_job(batch_payload, filter_json=filter_json, display_name=display_name, item_ids=item_ids)
+        )
+
+    # ------------------------------------------------------------------------------------------------ status
+    async def aget_batch_job(self, name: str) -> types.BatchJob:
+        """The job as the API reports it now (``.state``, ``.done``-like end time, ...); records its state."""
+        job = await self.client.aio.batches.get(name=name)
+        self._observe(job)
+        return job
+
+    def get_batch_job(self, name: str) -> types.BatchJob:
+        """:meth:`aget_batch_job`, synchronously. ``job.state`` is a ``JobState``; see also :func:`job_state`."""
+        return _sync(self.aget_batch_job(name))
+
+    async def await_job(
+        self,
+        name: str,
+        *,
+        poll_initial: float = 5.0,
+        poll_max: float = 60.0,
+        deadline: float | None = None,
+        on_state: OnState | None = None,
+    ) -> types.BatchJob:
+        """Poll until the job ends (any end state: check :func:`job_state`) and return it.
+
+        Polls at once, then after ``poll_initial`` seconds, doubling (with jitter) up to ``poll_max``, on the
+        event loop's clock. A transient error while polling (network, timeout, 429, 5xx) is logged and polled
+        again on the same schedule; it never marks the job failed. ``on_state(job)`` is called after every
+        successful poll (progress displays).
+
+        Raises:
+            BatchDeadlineError: the job had not ended ``deadline`` seconds after the call (it goes on running).
+            google.genai.errors.APIError: a non-transient error (unknown job, bad key).
+        """
+        try:
+            schedule = RetryConfig(initial_wait=poll_initial, max_wait=poll_max, jitter=True)
+        except ValueError as exc:
+            raise ConfigurationError(f"bad polling interval: {exc}") from None
+        loop = asyncio.get_running_loop()
+        give_up = None if deadline is None else loop.time() + deadline
+        state = "JOB_STATE_UNSPECIFIED"
+        polls = 0
+        while True:
+            polls += 1
+            try:
+                job = await self.aget_batch_job(name)
+            except Exception as exc:
+                if not _CLASSIFIER.classify(exc).retryable:
+                    raise
+                _log.warning("polling batch job %s failed (%s); polling again", name, exc)
+            else:
+                state = job_state(job)
+                if on_state is not None:
+                    on_state(job)
+                if state in TERMINAL_STATES:
+                    return job
+            delay = backoff_delay(schedule, polls)
+            if give_up is not None:
+                left = give_up - loop.time()
+                if left <= 0:
+                    raise BatchDeadlineError(name, state, deadline)  # type: ignore[arg-type]
+                delay = min(delay, left)
+            await asyncio.sleep(delay)
+
+    def wait(
+        self,
+        name: str,
+        *,
+        poll_initial: float = 5.0,
+        poll_max: float = 60.0,
+        deadline: float | None = None,
+        on_state: OnState | None = None,
+    ) -> types.BatchJob:
+        """:meth:`await_job`, synchronously."""
+        return _sync(
+            self.await_job(name, poll_initial=poll_initial, poll_max=poll_max, deadline=deadline, on_state=on_state)
+        )
+
+    # ------------------------------------------------------------------------------------------------ results
+    async def afetch_batch_results(self, name: str, *, contexts: Sequence[Any] | None = None) -> list[BatchReply]:
+        """Every request's reply in payload order: successes and per-request errors alike (see
+        :class:`~notebookllm.gemini.BatchReply`). Marks the job fetched in the ledger.
+
+        Raises:
+            BatchJobNotDoneError: (a ``ValueError``) the job is still pending or running.
+            BatchJobFailedError: the job ended FAILED, EXPIRED or CANCELLED; ``.state`` says which.
+        """
+        job = await self.aget_batch_job(name)
+        state = job_state(job)
+        if state in FAILED_STATES:
+            raise BatchJobFailedError(name, state)
+        if state not in TERMINAL_STATES:
+            raise BatchJobNotDoneError(name, state)
+        entry = self.ledger.get(name)
+        raw = await self._raw_replies(job)
+        keys = list(entry.request_keys) if entry is not None else [r.key or str(i) for i, r in enumerate(raw)]
+        item_ids = list(entry.request_keys.values()) if entry is not None else [str(i) for i in range(len(raw))]
+        filter_json = bool(entry.options.get("filter_json")) if entry is not None else self.filter_json
+        by_key = _match(keys, raw)
+        timing = _timing(job)
+        replies = [
+            to_reply(
+                self.strategy,
+                by_key.get(key) or RawReply(key),
+                key=key,
+                item_id=item_id,
+                filter_json=filter_json,
+                timing=timing,
+                context=contexts[index] if contexts is not None else None,
+            )
+            for index, (key, item_id) in enumerate(zip(keys, item_ids, strict=True))
+        ]
+        if entry is not None:
+            self.ledger.mark_fetched(name)
+        return replies
+
+    def fetch_batch_results(self, name: str) -> list[BatchReply]:
+        """:meth:`afetch_batch_results`, synchronously."""
+        return _sync(self.afetch_batch_results(name))
+
+    # ------------------------------------------------------------------------------------------------ others
+    async def acancel_batch_job(self, name: str) -> None:
+        """Ask the API to cancel the job (``batches.cancel``; the job and its record are kept) and record the
+        state it reports afterwards."""
+        await self.client.aio.batches.cancel(name=name)
+        await self.aget_batch_job(name)
+
+    def cancel_batch_job(self, name: str) -> None:
+        """:meth:`acancel_batch_job`, synchronously."""
+        _sync(self.acancel_batch_job(name))
+
+    async def alist_batch_jobs(self, *, limit: int = 100) -> list[types.BatchJob]:
+        """The account's batch jobs, newest first, at most ``limit`` (not only those of this ledger)."""
+        jobs: list[types.BatchJob] = []
+        async for job in await self.client.aio.batches.list(config={"page_size": min(limit, 100)}):
+            jobs.append(job)
+            if len(jobs) >= limit:
+                break
+        return jobs
+
+    def list_batch_jobs(self, *, limit: int = 100) -> list[types.BatchJob]:
+        """:meth:`alist_batch_jobs`, synchronously."""
+        return _sync(self.alist_batch_jobs(limit=limit))
+
+    async def arun_items(
+        self,
+        items: Sequence[LLMWorkItem[Any, Any]],
+        *,
+        poll_initial: float = 5.0,
+        poll_max: float = 60.0,
+        deadline: float | None = None,
+        on_state: OnState | None = None,
+    ) -> list[WorkItemResult[Any, Any]]:
+        """Run work items (all of this batch's strategy) as one job: submit (or re-attach), wait, fetch.
+
+        Returns one result per item, in order. A job that ends without results fails every row with the
+        :class:`~notebookllm.gemini.BatchJobFailedError` (nothing is lost; running again submits a new job).
+        """
+        stray = [i.item_id for i in items if i.strategy is not self.strategy]
+        if stray:
+            raise ConfigurationError(f"batch mode needs one strategy for all items; {stray[0]!r} has another")
+        name = await self.acreate_batch_job([i.prompt for i in items], item_ids=[i.item_id for i in items])
+        job = await self.await_job(
+            name, poll_initial=poll_initial, poll_max=poll_max, deadline=deadline, on_state=on_state
+        )
+        try:
+            replies = await self.afetch_batch_results(name, contexts=[i.context for i in items])
+        except BatchJobFailedError as exc:
+            start, end = _timing(job)
+            return [
+                WorkItemResult(
+                    i.item_id,
+                    False,
+                    error=exc,
+                    error_info=_CLASSIFIER.classify(exc),
+                    attempts=1,
+                    started_at=start,
+                    finished_at=end,
+                    context=i.context,
+                )
+                for i in items
+            ]
+        return [reply.result for reply in replies]
+
+    # ------------------------------------------------------------------------------------------------ helpers
+    def _observe(self, job: types.BatchJob) -> None:
+        entry: LedgerEntry | None = self.ledger.get(str(job.name))
+        state = job_state(job)
+        if entry is not None and entry.state != state:
+            ended = job.end_time.timestamp() if job.end_time is not None else None
+            self.ledger.update_state(entry.name, state, completed_at=ended)
+
+    async def _raw_replies(self, job: types.BatchJob) -> list[RawReply]:
+        dest = job.dest
+        if dest is None:
+            return []
+        if dest.file_name:
+            return read_jsonl(await self.client.aio.files.download(file=dest.file_name))
+        return [
+            # InlinedResponse.metadata (the key) is missing in google-genai 1.49: those map by position.
+            RawReply(key=(getattr(r, "metadata", None) or {}).get("key"), response=r.response,
+                     error=r.error.model_dump(mode="json", exclude_none=True) if r.error is not None else None)
+            for r in dest.inlined_responses or []
+        ]  # fmt: skip
+
+
+def _match(keys: list[str], raw: list[RawReply]) -> dict[str, RawReply]:
+    """Replies by request key; replies without a key (older SDKs drop it inline) by position, which the API keeps.
+    A count that does not match cannot be mapped by position: those requests get no reply (an error row each)."""
+    if raw and all(r.key is not None for r in raw):
+        return {str(r.key): r for r in raw}
+    if len(raw) != len(keys):
+        _log.warning("the job returned %d replies for %d requests, without keys; not mapping them", len(raw), len(keys))
+        return {}
+    return dict(zip(keys, raw, strict=True))
+
+
+def _timing(job: types.BatchJob) -> tuple[float, float]:
+    start = job.create_time.timestamp() if job.create_time is not None else time.time()
+    end = job.end_time.timestamp() if job.end_time is not None else start
+    return start, end
+
+
+def _sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` from sync code.
+
+    Inside a running loop (Jupyter) it runs on that loop, as ``nl.run`` does. Otherwise it runs on one loop kept
+    per thread for all sync calls: google-genai 1.x binds ``client.aio``'s HTTP session to the first loop that
+    used it, so a fresh loop per call (``asyncio.run``) would break the second call of a script.
+    """
+    if running_loop() is not None:
+        from ..notebook.sync import run_sync  # imported here: the notebook layer sits above this one
+
+        return run_sync(coro)
+    loop = getattr(_sync_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _sync_loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coro)

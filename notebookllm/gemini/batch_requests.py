@@ -1,0 +1,101 @@
+"""The requests of a batch job: built by the strategy exactly as its online calls, each under its own key.
+
+A payload entry is a prompt string or a sequence of strings (the seed guide's ``[["prompt"], ["prompt",
+"context"]]``): one string is the request the strategy would send online for it; several become the parts of one
+user turn. Every request gets a key (``r000000``, ``r000001``, ...) that the results are mapped back by.
+
+Example:
+    >>> requests = build_requests(strategy, [["Categorise: Geography GCSE"], "Categorise: French GCSE"])
+    ...                                                                                   # doctest: +SKIP
+    >>> [(r.key, r.item_id) for r in requests]                                            # doctest: +SKIP
+    [('r000000', '0'), ('r000001', '1')]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from google import genai
+from google.genai import types
+
+from ..core.errors import ConfigurationError
+from ..core.strategy import fingerprint_digest
+from .strategy import GeminiStrategy
+
+__all__ = ["BatchPayload", "BatchRequest", "build_requests", "inlined_requests", "jsonl_lines", "payload_fingerprint"]
+
+PromptParts = str | Sequence[str]
+BatchPayload = Sequence[PromptParts]
+"""A sequence of prompts; each prompt a string or a sequence of strings (the parts of one user turn)."""
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One request of a job: its key, the caller's item id, and the contents sent."""
+
+    key: str
+    item_id: str
+    contents: list[types.Content]
+
+
+def build_requests(
+    strategy: GeminiStrategy[Any], payload: BatchPayload, item_ids: Sequence[str] | None = None
+) -> list[BatchRequest]:
+    """Key every payload entry; ``item_ids`` default to the positions (``"0"``, ``"1"``, ...).
+
+    Raises:
+        ConfigurationError: an empty payload, an empty or non-string prompt, or item ids that do not fit.
+    """
+    if isinstance(payload, str) or not payload:
+        raise ConfigurationError("the batch payload must be a non-empty sequence of prompts")
+    ids = [str(i) for i in range(len(payload))] if item_ids is None else list(item_ids)
+    if len(ids) != len(payload) or len(set(ids)) != len(ids):
+        raise ConfigurationError("item_ids must be unique, one per payload entry")
+    return [
+        BatchRequest(f"r{index:06d}", item_id, _contents(strategy, entry, index))
+        for index, (item_id, entry) in enumerate(zip(ids, payload, strict=True))
+    ]
+
+
+def payload_fingerprint(strategy: GeminiStrategy[Any], requests: Sequence[BatchRequest], **options: Any) -> str:
+    """What identifies a job: the strategy's request identity (model, config, schema, parser), every request
+    with its item id, and the reading options. Equal fingerprints mean a create would submit the same job."""
+    sent = [[r.item_id, [c.model_dump(mode="json", exclude_none=True) for c in r.contents]] for r in requests]
+    return fingerprint_digest({"request": strategy._request_identity, "requests": sent, "options": options})
+
+
+def inlined_requests(strategy: GeminiStrategy[Any], requests: Sequence[BatchRequest]) -> list[types.InlinedRequest]:
+    """The requests as the SDK's inline source, each carrying its key in ``metadata``."""
+    return [
+        types.InlinedRequest(contents=r.contents, config=strategy.config, metadata={"key": r.key}) for r in requests
+    ]
+
+
+def jsonl_lines(client: genai.Client, inlined: Sequence[types.InlinedRequest]) -> list[bytes]:
+    """The input-file lines ``{"key": ..., "request": {GenerateContentRequest}}`` of ``inlined``.
+
+    The request JSON comes from the SDK's own converter for inline batch requests (the same in google-genai 1.49
+    to 3.x), so a file job sends exactly what an inline job would: response schemas, safety settings and system
+    instructions included, with no second hand-written copy of the wire format to drift.
+    """
+    from google.genai import _common, batches  # private: the one place that knows the request's wire format
+
+    lines = []
+    for request in inlined:
+        wire = batches._InlinedRequest_to_mldev(client._api_client, request)
+        wire = _common.encode_unserializable_types(_common.convert_to_dict(wire))
+        line = {"key": wire["metadata"]["key"], "request": wire["request"]}
+        lines.append(json.dumps(line, separators=(",", ":")).encode())
+    return lines
+
+
+def _contents(strategy: GeminiStrategy[Any], entry: PromptParts, index: int) -> list[types.Content]:
+    parts = [entry] if isinstance(entry, str) else list(entry)
+    if not parts or not all(isinstance(p, str) and p for p in parts):
+        raise ConfigurationError(f"batch payload entry {index}: expected a non-empty string or strings, got {entry!r}")
+    if len(parts) == 1:  # the request the strategy sends online for this prompt (same response-cache key)
+        return strategy._contents(parts[0])
+    return [types.Content(role="user", parts=[types.Part(text=p) for p in parts])]
