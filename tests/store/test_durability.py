@@ -140,7 +140,7 @@ async def test_size_report_and_clear_older_than(store: Store, clock: FakeClock) 
     await run_items(store, items_for(KeyedStrategy(), PROMPTS[2:]), run_name="new")
 
     report = store.size_report()
-    assert (report.replies, report.failed_replies, report.runs, report.schema_version) == (4, 0, 2, 2)
+    assert (report.replies, report.failed_replies, report.runs, report.schema_version) == (4, 0, 2, SCHEMA_VERSION)
     assert report.bytes_on_disk > 0 and report.saved_cost_usd == pytest.approx(0.004)
     assert "4 replies" in str(report)
 
