@@ -14,6 +14,7 @@ from collections.abc import Sequence
 _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("notebookllm.demo", "run the main job end to end on the embedded emulator (no API key needed)"),
     "emulator": ("notebookllm.emulator.cli", "serve the local Gemini API emulator"),
+    "batch": ("notebookllm.gemini.batch_cli", "Gemini batch jobs: create, status, fetch, cancel, list"),
 }
 
 

@@ -11,6 +11,7 @@ from ._display import EmulatorInUseWarning
 from .batch import DEFAULT_INLINE_LIMIT_BYTES, GeminiBatch, job_state
 from .batch_errors import BatchDeadlineError, BatchJobError, BatchJobFailedError, BatchJobNotDoneError, JsonReplyError
 from .batch_replies import BatchReply
+from .batch_service import BatchService
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
 from .connection import DEFAULT_MODEL, connect, default_client, default_model, embedded_emulator
@@ -36,6 +37,7 @@ __all__ = [
     "BatchJobFailedError",
     "BatchJobNotDoneError",
     "BatchReply",
+    "BatchService",
     "CacheVanishedError",
     "ContextCache",
     "EmulatorInUseWarning",

@@ -25,9 +25,11 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from google import genai
@@ -79,6 +81,8 @@ class GeminiBatch:
         ledger: where jobs are recorded (default: the ledger of the project store, ``Store.open()``).
         filter_json: the default of :meth:`create_batch_job`'s ``filter_json``.
         inline_limit_bytes: above this many bytes of requests a job goes as an uploaded JSONL file.
+        system_prompt: the system instruction, or the path of a file holding it (the seed guide's
+            ``system_prompt="prompts/categorise.md"``).
         **strategy_options: ``client``, ``model``, ``system_instruction``, ``temperature``, ... for the default
             strategy (not together with ``strategy``).
     """
@@ -90,8 +94,11 @@ class GeminiBatch:
         ledger: BatchLedger | None = None,
         filter_json: bool = False,
         inline_limit_bytes: int = DEFAULT_INLINE_LIMIT_BYTES,
+        system_prompt: str | os.PathLike[str] | None = None,
         **strategy_options: Any,
     ) -> None:
+        if system_prompt is not None:
+            strategy_options["system_instruction"] = _prompt_text(system_prompt)
         if strategy is not None and strategy_options:
             raise ConfigurationError("pass either a strategy or strategy options, not both")
         strategy = strategy if strategy is not None else GeminiStrategy(**strategy_options)
@@ -397,6 +404,14 @@ def _match(keys: list[str], raw: list[RawReply]) -> dict[str, RawReply]:
         _log.warning("the job returned %d replies for %d requests, without keys; not mapping them", len(raw), len(keys))
         return {}
     return dict(zip(keys, raw, strict=True))
+
+
+def _prompt_text(prompt: str | os.PathLike[str]) -> str:
+    """A prompt given as text or as the path of a file holding it."""
+    path = Path(prompt)
+    if isinstance(prompt, os.PathLike) or (len(str(prompt)) < 1024 and "\n" not in str(prompt) and path.is_file()):
+        return path.read_text(encoding="utf-8")
+    return str(prompt)
 
 
 def _timing(job: types.BatchJob) -> tuple[float, float]:
