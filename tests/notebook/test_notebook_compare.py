@@ -45,3 +45,18 @@ def test_compare_needs_exactly_one_kind_of_variant() -> None:
         nl.compare(["a"], prompts={"v1": "{text}"}, strategies={"s": Scripted()}, strategy=Scripted())
     with pytest.raises(ConfigurationError, match="at least two"):
         nl.compare(["a"], prompts={"v1": "{text}"}, strategy=Scripted())
+
+
+def test_agreement_rate_counts_only_rows_every_variant_answered() -> None:
+    class Disagrees(Scripted):
+        async def execute(self, prompt, attempt, timeout, state=None):
+            if prompt == "c":
+                return "something else", None
+            return await super().execute(prompt, attempt, timeout, state)
+
+    cmp = nl.compare(["a", "b", "c", "fail d"], strategies={"base": Scripted(), "other": Disagrees()}, prompt="{text}",
+                     cache=False, progress=False)  # fmt: skip
+    assert cmp.df["agree"].tolist() == [True, True, False, False]
+    assert cmp.agreement_rate == pytest.approx(2 / 3)  # "fail d" failed in both: neither agreement nor disagreement
+    assert cmp.summary().loc["other", "agrees_with_base"] == pytest.approx(2 / 3)
+    assert "agreement 67%" in repr(cmp)
