@@ -86,16 +86,22 @@ async def test_cancel_from_jupyter_returns_finished_results(monkeypatch: pytest.
     assert_kept_and_marked(results, strategy)
 
 
-async def test_cancel_by_code_reraises_and_a_rerun_requests_only_the_unfinished(store_path: Path) -> None:
+@pytest.mark.parametrize("run", ["resume-me", None], ids=["by-name", "by-automatic-fingerprint"])
+async def test_cancel_by_code_reraises_and_a_rerun_requests_only_the_unfinished(
+    store_path: Path, run: str | None
+) -> None:
+    # Scripted has no request fingerprint: only the run's identity (its name, or without one the fingerprint of
+    # its items) lets the store recognise what the first run finished.
+    assert Scripted().request_fingerprint("ok 1") is None
     strategy = Scripted()
-    task = await run_until_hanging(strategy, store=store_path, run="resume-me")
+    task = await run_until_hanging(strategy, store=store_path, run=run)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert sorted(strategy.cancelled) == ["hang 4", "hang 5", "hang 6"]
 
     again = Scripted()
-    again_task = await run_until_hanging(again, store=store_path, run="resume-me")
+    again_task = await run_until_hanging(again, store=store_path, run=run)
     assert sorted(p for p, _ in again.calls) == ["hang 4", "hang 5", "hang 6"]  # the ok ones came from the store
     again_task.cancel()
     with pytest.raises(asyncio.CancelledError):
