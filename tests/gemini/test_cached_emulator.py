@@ -151,3 +151,20 @@ def test_nothing_to_cache_warns():
     with pytest.warns(UserWarning, match="nothing to cache"):
         strategy = GeminiCachedStrategy(genai.Client(api_key="x", http_options={"base_url": "http://127.0.0.1:9"}))
     assert strategy.context_cache is None
+
+
+def _tools(name: str) -> list[dict]:
+    return [{"function_declarations": [{"name": name, "description": "Look a book up in the catalogue."}]}]
+
+
+async def test_tools_live_in_the_cache_and_are_part_of_its_identity(emulator, emulator_client):
+    # The emulator, like the API, answers 400 to a request that names a cache and also sets tools.
+    strategy = _strategy(emulator_client, config={"tools": _tools("lookup"), "temperature": 0.0})
+    assert strategy.config.tools is None and strategy.config.temperature == 0.0
+    batch = await run_items(strategy, ["q0", "q1"])
+    assert batch.succeeded == 2 and emulator.count(endpoint="generateContent", status=400) == 0
+    assert all(r.token_usage.cached_input_tokens > 0 for r in batch.results)
+    await run_items(_strategy(emulator_client, config={"tools": _tools("lookup")}), ["q"])
+    assert emulator.count(endpoint="cachedContents.create") == 1  # same tools: reused
+    await run_items(_strategy(emulator_client, config={"tools": _tools("search")}), ["q"])
+    assert emulator.count(endpoint="cachedContents.create") == 2  # other tools: a cache of their own
