@@ -76,12 +76,26 @@ def test_the_same_settings_give_the_same_keys_and_one_edited_row_changes_one_key
     assert [a == b for a, b in zip(base, edited, strict=True)] == [True, True, False, True, True]
 
 
-def test_changing_cache_tags_changes_every_key(client: genai.Client) -> None:
-    def cached(tags: dict[str, str]) -> GeminiCachedStrategy[Any]:
-        return GeminiCachedStrategy(client, MODEL, cached_content=CORPUS, cache_tags=tags)
+CACHED: dict[str, Any] = {"model": MODEL, "cached_content": CORPUS, "system_instruction": "Be brief.",
+                          "cache_tags": {"corpus": "v1"}}  # fmt: skip
 
-    assert _keys(cached({"corpus": "v1"})) == _keys(cached({"corpus": "v1"}))
-    assert not set(_keys(cached({"corpus": "v1"}))) & set(_keys(cached({"corpus": "v2"})))
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"cache_tags": {"corpus": "v2"}},
+        {"cache_tags": {"corpus": "v1", "dataset": "books"}},
+        {"cached_content": ["Another shared document. " * 50]},
+        {"system_instruction": "Be thorough."},
+        {"model": "gemini-2.5-pro"},
+    ],
+    ids=["tag-value", "extra-tag", "cached-content", "system-instruction", "model"],
+)
+def test_changing_what_the_context_cache_holds_changes_every_key(client: genai.Client, change: dict[str, Any]) -> None:
+    # The cache's name differs between runs and is left out of the key; what it holds and its tags are not.
+    before = _keys(GeminiCachedStrategy(client, **CACHED))
+    assert _keys(GeminiCachedStrategy(client, **CACHED)) == before
+    assert not set(before) & set(_keys(GeminiCachedStrategy(client, **{**CACHED, **change})))
 
 
 async def test_a_cached_rerun_sends_nothing_and_a_change_resends(
