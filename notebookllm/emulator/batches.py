@@ -18,8 +18,9 @@ from typing import Any
 
 from .clock import Clock, rfc3339
 from .errors import ApiError, status_name
+from .fields import pick
 from .files import FileStore
-from .generation import Generator, pick, prompt_text
+from .generation import Generator, prompt_text
 from .markers import parse_markers
 from .pagination import page
 

@@ -18,16 +18,12 @@ from typing import Any
 
 from .clock import Clock, parse_duration, parse_timestamp, rfc3339
 from .errors import ApiError
+from .fields import pick
 from .pagination import page
 from .tokens import count_content, count_contents
 
 DEFAULT_TTL_S = 3600.0
 _NOT_FOUND = "CachedContent not found (or permission denied)"
-
-
-def _field(body: dict[str, Any], camel: str, snake: str) -> Any:
-    value = body.get(camel)
-    return body.get(snake) if value is None else value
 
 
 class _Cache:
@@ -66,7 +62,7 @@ class CacheStore:
             raise ApiError.invalid("* CreateCachedContentRequest.cached_content.model: model is required", "model")
         model = model if "/" in model else f"models/{model}"
         tokens = count_contents(body.get("contents")) + count_content(
-            _field(body, "systemInstruction", "system_instruction")
+            pick(body, "systemInstruction", "system_instruction")
         )
         if tokens < self.min_tokens:
             raise ApiError.invalid(
@@ -76,7 +72,7 @@ class CacheStore:
         cache = _Cache(
             f"cachedContents/{uuid.uuid4().hex[:16]}",
             model,
-            _field(body, "displayName", "display_name"),
+            pick(body, "displayName", "display_name"),
             tokens,
             now,
             self._expiry(body, now, default_ttl=DEFAULT_TTL_S),
@@ -128,7 +124,7 @@ class CacheStore:
     @staticmethod
     def _expiry(body: dict[str, Any], now: float, default_ttl: float | None) -> float:
         ttl = body.get("ttl")
-        expire = _field(body, "expireTime", "expire_time")
+        expire = pick(body, "expireTime", "expire_time")
         if ttl and expire:
             raise ApiError.invalid("Only one of ttl and expire_time may be set.", "expireTime")
         try:

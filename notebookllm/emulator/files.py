@@ -21,6 +21,7 @@ from typing import Any
 
 from .clock import Clock, rfc3339
 from .errors import ApiError
+from .fields import pick
 from .pagination import page
 
 FILE_TTL_S = 48 * 3600.0
@@ -82,8 +83,8 @@ class FileStore:
         if not finalize:
             return None
         del self._sessions[session]
-        mime = meta.get("mimeType") or meta.get("mime_type") or "application/octet-stream"
-        display = meta.get("displayName") or meta.get("display_name")
+        mime = pick(meta, "mimeType", "mime_type") or "application/octet-stream"
+        display = pick(meta, "displayName", "display_name")
         name = meta.get("name") or f"files/{uuid.uuid4().hex[:12]}"
         stored = _File(name, bytes(data), mime, display, self._clock(), base_url)
         self._files[name] = stored

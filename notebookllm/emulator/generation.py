@@ -17,6 +17,7 @@ from typing import Any
 
 from .caches import CacheStore
 from .errors import ApiError
+from .fields import pick
 from .markers import Markers, parse_markers
 from .replies import ReplyRequest, Responder, enum_reply, json_reply, text_reply
 from .safety import blocking_category, ratings
@@ -38,12 +39,6 @@ def prompt_text(body: dict[str, Any]) -> str:
         if len(parts) == 1:
             return parts[0].get("text") or ""
     return "\n".join(part.get("text") or "" for content in contents for part in content.get("parts") or ())
-
-
-def pick(body: dict[str, Any], camel: str, snake: str) -> Any:
-    """A request field under its camelCase or snake_case name (the SDK sends nested objects in snake_case)."""
-    value = body.get(camel)
-    return body.get(snake) if value is None else value
 
 
 class Generator:

@@ -21,7 +21,8 @@ from .catalog import model_resource, unknown_model
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import Fault
-from .generation import pick, prompt_text
+from .fields import pick
+from .generation import prompt_text
 from .log import fingerprint
 from .markers import Markers, parse_markers
 from .pagination import page
