@@ -160,6 +160,10 @@ class Emulator:
         "429:7.5", "daily", "hang", "truncate", "non-json", ...), then succeed."""
         self._server.state.scripts.add(match, faults)
 
+    def pending_faults(self) -> int:
+        """How many scripted faults are still to happen (0 once every script has been served)."""
+        return self._server.state.scripts.pending()
+
     def exhaust_daily_quota(self, model: str | None = None) -> None:
         """From now on (until reset) requests to ``model`` (every model if None) get the daily-quota 429."""
         self._server.state.quotas.exhaust_daily(model)

@@ -68,6 +68,7 @@ def test_any_key_accepted_when_none_configured(make_emulator):
 
 def test_script_fails_exactly_as_scripted(emulator, emulator_client):
     emulator.script("flaky", [503, 429, 500, "504"])
+    assert emulator.pending_faults() == 4
     raised = []
     for _ in range(5):
         try:
@@ -81,6 +82,7 @@ def test_script_fails_exactly_as_scripted(emulator, emulator_client):
         ("ServerError", 504, "DEADLINE_EXCEEDED"),
     ]
     assert _statuses(emulator) == [503, 429, 500, 504, 200]
+    assert emulator.pending_faults() == 0
     emulator_client.models.generate_content(model=MODEL, contents="unrelated prompt")
     assert _statuses(emulator)[-1] == 200
 
@@ -204,10 +206,12 @@ def test_short_hang_then_answer(emulator_client):
 
 
 @pytest.mark.parametrize("marker", ["[[truncate]]", "[[non-json]]"])
-def test_malformed_bodies_fail_to_parse(emulator_client, marker):
+def test_malformed_bodies_fail_to_parse(emulator, emulator_client, marker):
     with pytest.raises(Exception) as info:
         emulator_client.models.generate_content(model=MODEL, contents=f"mangled {marker}")
+    # a 200 whose body does not parse: a JSON decoding error, or an APIError carrying the 200 (never a 4xx/5xx)
     assert not isinstance(info.value, errors.APIError) or info.value.code == 200
+    assert _statuses(emulator) == [200]
 
 
 def test_stream_error_frame(emulator_client):
