@@ -8,9 +8,10 @@ import sys
 
 import pytest
 from google import genai
-from google.genai import types
+from google.genai import errors, types
 
 from notebookllm.emulator import Emulator, EmulatorConfig
+from notebookllm.emulator.latency import Latency
 
 MODEL = "gemini-2.5-flash"
 
@@ -36,12 +37,37 @@ def test_start_stop_idempotent_and_restartable():
     emu.stop()
 
 
-def test_latency_and_config_overrides(make_emulator):
-    emu = make_emulator(latency_s=0.001, latency_distribution="exponential", seed=4)
-    assert emu.config.seed == 4
-    client = emu.client()
-    assert client.models.generate_content(model=MODEL, contents="with latency").text
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("distribution", ["fixed", "uniform", "exponential", "lognormal"])
+def test_latency_draws_follow_the_distribution_and_the_seed(distribution):
+    def draws(seed):
+        latency = Latency(0.2, distribution, seed=seed)
+        return [latency.draw() for _ in range(4000)]
+
+    sample = draws(1)
+    assert sample == draws(1)
+    mean = sum(sample) / len(sample)
+    assert mean == pytest.approx(0.2, rel=0.05)
+    spread = {"fixed": (0.2, 0.2), "uniform": (0.0, 0.4), "exponential": (0.0, None), "lognormal": (0.0, None)}
+    low, high = spread[distribution]
+    assert min(sample) >= low and (high is None or max(sample) <= high)
+    if distribution == "fixed":
+        assert set(sample) == {0.2}
+    else:
+        assert sample != draws(2) and len(set(sample)) == len(sample)
+    if distribution in ("exponential", "lognormal"):  # long tails: the slowest draws are several times the mean
+        assert max(sample) > 3 * 0.2
+    assert Latency(0.0, distribution, seed=1).draw() == 0.0
+
+
+def test_latency_is_applied_to_generation_only(make_emulator):
+    # a mean latency of an hour outlasts a 0.3 s client timeout whatever is drawn; countTokens has no latency
+    emu = make_emulator(latency_s=3600, latency_distribution="uniform", seed=4)
+    client = emu.client(timeout_ms=300)
+    assert client.models.count_tokens(model=MODEL, contents="abcd").total_tokens == 1
+    with pytest.raises(Exception) as info:  # httpx(2) ReadTimeout: the SDK doesn't wrap transport errors
+        client.models.generate_content(model=MODEL, contents="with latency")
+    assert "timeout" in type(info.value).__name__.lower()
+    with pytest.raises(ValueError, match="latency distribution must be one of"):
         Emulator(latency_distribution="nope")
 
 
@@ -56,8 +82,9 @@ def test_log_records(emulator, emulator_client):
 
 @pytest.mark.sdk_compat
 def test_cli_serves_until_interrupted():
+    command = ["emulator", "--port", "0", "--api-key", "cli-key", "--seed", "3", "--rpm", "1"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "notebookllm", "emulator", "--port", "0", "--api-key", "cli-key", "--seed", "3"],
+        [sys.executable, "-m", "notebookllm", *command],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -67,6 +94,11 @@ def test_cli_serves_until_interrupted():
         client = genai.Client(vertexai=False, api_key="cli-key", http_options=types.HttpOptions(base_url=base_url))
         response = client.models.generate_content(model=MODEL, contents="from the command line")
         assert response.model_version.endswith("-notebookllm-emulator")
+        with pytest.raises(errors.ClientError) as info:  # --rpm 1: the second request in a minute is refused
+            client.models.generate_content(model=MODEL, contents="again from the command line")
+        assert (info.value.code, info.value.status) == (429, "RESOURCE_EXHAUSTED")
+        details = info.value.details["error"]["details"]
+        assert any(d["@type"].endswith("google.rpc.RetryInfo") for d in details)
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
