@@ -74,12 +74,14 @@ def test_job_outcomes(make_emulator, marker, state):
 
 def test_cancel_delete_list(emulator, make_emulator):
     clock = ManualClock()
-    client = make_emulator(clock=clock, batch_pending_s=5).client()
+    emu = make_emulator(clock=clock, batch_pending_s=5)
+    client = emu.client()
     jobs = [client.batches.create(model=MODEL, src=_inline(f"q{i}")) for i in range(3)]
     client.batches.cancel(name=jobs[0].name)
     assert client.batches.get(name=jobs[0].name).state == types.JobState.JOB_STATE_CANCELLED
     listed = [job.name for job in client.batches.list(config={"page_size": 2})]
     assert sorted(listed) == sorted(job.name for job in jobs)
+    assert emu.count(endpoint="batches.list") == 2  # two pages of at most two
     client.batches.delete(name=jobs[1].name)
     with pytest.raises(errors.ClientError) as info:
         client.batches.get(name=jobs[1].name)
