@@ -375,9 +375,10 @@ def test_16_prepare_once_mixin_runs_once_under_concurrency():
             return prompt, None
 
     async def scenario():
-        strategy = Strategy()
-        await asyncio.gather(*(strategy.prepare() for _ in range(50)))
-        await strategy.prepare()
+        one, two = Strategy(), Strategy()
+        await asyncio.gather(*(s.prepare() for _ in range(50) for s in (one, two)))
+        await one.prepare()
+        await two.prepare()
 
     run_virtual(scenario())
-    assert Strategy.count == 1
+    assert Strategy.count == 2  # once per instance, not once per class nor once per call

@@ -251,6 +251,44 @@ def test_metrics_observer_and_prometheus_export():
     assert 'notebookllm_errors_total{category="programming"} 1' in text
 
 
+def test_metrics_percentiles_rate_limits_and_prometheus_format():
+    import re
+
+    from core_scripted import RateLimited, ScriptClassifier
+
+    class Sleepy(Scripted):
+        async def execute(self, prompt, attempt, timeout, state=None):
+            await asyncio.sleep(int(prompt[1:]))
+            return await super().execute(prompt, attempt, timeout, state)
+
+    # 20 items taking 1..20 s; p20 is rate limited once (at 20 s: after every other item has finished)
+    prompts = [f"p{i}" for i in range(1, 21)]
+    strategy = Sleepy({"p20": [RateLimited(retry_after=5)]})
+    config = ProcessorConfig(max_workers=20, rate_limit=RateLimitConfig(slow_start_items=0))
+    metrics = MetricsObserver()
+    run(items(strategy, prompts), config, error_classifier=ScriptClassifier(), observers=[metrics])
+    m = metrics.get_metrics()
+    # nearest rank over latencies 1, 2, ..., 19 and 45 (20 s, a 5 s cooldown, 20 s again)
+    assert [m[f"latency_p{p}_s"] for p in (50, 90, 95, 99)] == [10, 18, 19, 45]
+    assert m["latency_mean_s"] == pytest.approx((sum(range(1, 20)) + 45) / 20)
+    assert (m["attempts"], m["rate_limit_hits"], m["cooldowns"], m["retries"]) == (21, 1, 1, 0)
+
+    text = metrics.to_prometheus(prefix="job")
+    sample = re.compile(r'^job_[a-z_]+(\{[a-z_]+="[^"]*"\})? -?[0-9.e+]+$')
+    declared = set()
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            declared.add(line.split()[2])
+        elif not line.startswith("# HELP "):
+            assert sample.match(line), line
+            family = line.split("{")[0].split()[0].removesuffix("_sum").removesuffix("_count")
+            assert family in declared, f"{family} sampled before its # TYPE line"
+    assert 'job_item_latency_seconds{quantile="0.5"} 10' in text
+    assert 'job_item_latency_seconds{quantile="0.99"} 45' in text
+    assert "job_item_latency_seconds_sum 235" in text and "job_item_latency_seconds_count 20" in text
+    assert "job_rate_limit_hits_total 1" in text and "job_attempts_total 21" in text
+
+
 def test_async_with_finishes_a_run_left_going():
     async def scenario():
         async with ParallelBatchProcessor(ProcessorConfig(max_workers=2)) as processor:
