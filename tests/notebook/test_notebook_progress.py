@@ -86,6 +86,9 @@ def test_items_do_not_draw_only_the_ticker_and_the_end_do() -> None:
     nl.run([f"t{i}" for i in range(2000)], strategy=Scripted(), cache=False, progress=progress, max_workers=50)
     assert progress.draws[0] == "running" and progress.draws[-1] == "done"
     assert len(progress.draws) < 200  # ticker-paced, far below one per item
+    # At most one draw per min_interval of the run's own clock (5 a second), plus the first and the last.
+    assert Progress.min_interval == 0.2
+    assert len(progress.draws) <= 2 + progress.state.elapsed_s / progress.min_interval
     assert progress.state.done == 2000
 
 
