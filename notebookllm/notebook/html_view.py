@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .results import SAFETY_COLUMNS, is_missing
+from .results import SAFETY_COLUMNS, format_usd, is_missing
 
 if TYPE_CHECKING:
     from .results import RunSummary
@@ -52,7 +52,7 @@ def _header(s: RunSummary) -> str:
         parts.append(f"{s.from_cache:,} from cache")
     parts.append(f"tokens {s.input_tokens:,} in / {s.output_tokens:,} out / {s.cached_tokens:,} cached")
     if s.cost_usd is not None:
-        parts.append(f"cost ${s.cost_usd:,.4f}")
+        parts.append(f"cost {format_usd(s.cost_usd)}")
     if s.interrupted:
         parts.append(f"<span style='{_ERROR_CELL};font-weight:bold'>interrupted</span>")
     return f"<p>{' · '.join(parts)}</p>"

@@ -127,6 +127,11 @@ def test_html_view_highlights_failures_and_medium_high_safety_and_escapes() -> N
     assert "1 failed" in html
 
 
+def test_html_header_shows_a_cost_below_a_cent_in_the_summary_format() -> None:
+    html = Results(pd.DataFrame({"q": ["a"]}), synthetic(1, cost_usd=0.0000123))._repr_html_()
+    assert "cost $0.000012" in html  # not rounded away to $0.0000
+
+
 def test_html_view_shows_the_first_rows_only() -> None:
     res = Results(pd.DataFrame({"q": range(100)}), synthetic(100))
     html = res._repr_html_()
