@@ -52,7 +52,6 @@ class RateGate:
         "_ramp_left",
         "_rpm",
         "_tpm",
-        "cooldowns",
     )
 
     def __init__(self, config: RateLimitConfig) -> None:
@@ -66,7 +65,6 @@ class RateGate:
         self._ramp_end = -math.inf
         # Bumped by every cooldown: a worker holding a ramp slot re-queues when a new cooldown began meanwhile.
         self._generation = 0
-        self.cooldowns = 0
 
     @property
     def passthrough(self) -> bool:
@@ -78,11 +76,6 @@ class RateGate:
             and not self._ramp_left
             and self._loop.time() >= self._ramp_end
         )
-
-    @property
-    def cooling(self) -> bool:
-        """A cooldown is in force (or has just expired and nobody has passed the gate since)."""
-        return self._cooling
 
     def token_estimate(self, prompt: str) -> int:
         """Tokens an attempt is assumed to use for TPM admission: ``len(prompt) // 4 + expected_output_tokens``."""
@@ -104,10 +97,7 @@ class RateGate:
         self._ramp_left = 0
         self._ramp_end = -math.inf
         self._generation += 1
-        if started:
-            self.cooldowns += 1
-            return seconds
-        return None
+        return seconds if started else None
 
     async def acquire(self, tokens: int = 0) -> bool:
         """Wait until this attempt may be sent. Returns True for the first acquirer after a cooldown ended."""
