@@ -14,6 +14,7 @@ from notebookllm import (
     DefaultErrorClassifier,
     ErrorClassifier,
     ErrorInfo,
+    ItemCancelledError,
     LLMCallStrategy,
     LLMWorkItem,
     MetricsObserver,
@@ -294,12 +295,31 @@ def test_async_with_finishes_a_run_left_going():
         async with ParallelBatchProcessor(ProcessorConfig(max_workers=2)) as processor:
             for item in items(Scripted(delay=1), ["a", "b", "c"]):
                 await processor.add_work(item)
-            async for _ in processor.as_completed():
-                break  # without closing the generator: the block's exit waits for the rest
-        return processor
+            running = asyncio.create_task(processor.process_all())
+            await asyncio.sleep(0)  # one loop turn: the task starts the run; the block is left with it going
+            assert not running.done()
+        # the block's exit waited for the rest
+        assert running.done()
+        return processor, await running
 
-    processor = run_virtual(scenario())
-    assert processor.result is not None and processor.result.total_items == 3
+    processor, batch = run_virtual(scenario())
+    assert batch is processor.result and batch.total_items == 3
+    assert batch.succeeded == 3 and not batch.interrupted
+
+
+def test_breaking_out_of_as_completed_inside_async_with_stops_the_run():
+    async def scenario():
+        async with ParallelBatchProcessor(ProcessorConfig(max_workers=2)) as processor:
+            for item in items(Scripted(delay=1), ["a", "b", "c"]):
+                await processor.add_work(item)
+            async for _ in processor.as_completed():
+                break  # the abandoned generator is closed by the loop, which stops the run, as documented
+        return processor.result
+
+    batch = run_virtual(scenario())
+    assert batch.interrupted and batch.total_items == 3
+    assert [r.success for r in batch.results] == [True, True, False]
+    assert isinstance(batch.results[2].error, ItemCancelledError)
 
 
 def test_empty_run():
