@@ -50,7 +50,7 @@ class ProgressState:
     interrupt stopped. ``retrying`` is the failed attempts waiting for their retry now (backoff or cooldown),
     ``retries`` the extra attempts finished items took (rate-limit waits included). ``in_flight`` is estimated
     from the workers, the items left and those waiting. Tokens and cost count what this run was billed (not
-    what the cache answered).
+    what the cache answered). ``phase`` is shown ahead of the counts when set (a batch job's state).
     """
 
     total: int = 0
@@ -73,6 +73,7 @@ class ProgressState:
     elapsed_s: float = 0.0
     items_per_s: float = 0.0
     eta_s: float | None = None
+    phase: str = ""
 
     @property
     def cooling_down(self) -> bool:
@@ -82,6 +83,8 @@ class ProgressState:
     def counts_text(self) -> str:
         """``"120/500 · 118 succeeded · 2 failed · 1 retrying · 8 in flight · 45.1 items/s · ETA 8s"``."""
         parts = [f"{self.done:,}/{self.total:,}", f"{self.succeeded:,} succeeded", f"{self.failed:,} failed"]
+        if self.phase:
+            parts.insert(0, self.phase)
         if self.retrying or self.retries:
             parts.append(f"{self.retrying:,} retrying ({self.retries:,} retries)")
         parts.append(f"{self.in_flight:,} in flight")
@@ -174,6 +177,11 @@ class Progress:
             if starts:
                 self.state.cooldowns += 1
                 self.refresh()  # at once, not at the next tick (a burst of 429s draws once)
+
+    def set_phase(self, phase: str) -> None:
+        """Show what the run waits for (e.g. a batch job's state) ahead of the counts, drawn at once."""
+        self.state.phase = phase
+        self.refresh()
 
     def finish(self, status: Status, results: Iterable[WorkItemResult] | None = None) -> None:
         """The run ended with ``status``; draw the final state (always, whatever ended the run).

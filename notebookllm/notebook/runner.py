@@ -194,6 +194,7 @@ async def arun(
     error_classifier: ErrorClassifier | None = None,
     middlewares: Iterable[BaseMiddleware] = (),
     observers: Iterable[BaseObserver] = (),
+    mode: str = "online",
 ) -> Results:
     """Run ``prompt`` over every row of ``data`` and return :class:`Results` (one row per input, in order).
 
@@ -220,6 +221,10 @@ async def arun(
         store: the store's SQLite path (default ``.notebookllm/store.sqlite`` under the working directory) or a
             ``Store``.
         post_processor, error_classifier, middlewares, observers: passed to the processor.
+        mode: ``"online"`` (requests as above) or ``"batch"``: the rows the store does not answer go to the Gemini
+            Batch API as one job at the batch price (one ``GeminiStrategy``; the progress display shows the job's
+            state). Interrupted, the job goes on; running the same call again re-attaches to it instead of
+            submitting it again (the job ledger in the store).
 
     Raises:
         ConfigurationError: a bad option or an option that does not fit the data — before any request.
@@ -245,10 +250,15 @@ async def arun(
     )
     if strategy is not None and model is not None:
         raise ConfigurationError("pass either strategy= or model=, not both")
+    if mode not in ("online", "batch"):
+        raise ConfigurationError(f"mode must be 'online' or 'batch', got {mode!r}")
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
     _warn_renamed_columns(inputs)
+    if mode == "batch" and not options.config.dry_run:
+        outcome = await run_batch_items(items, options)
+        return outcome.results_for(inputs, items, options)
     return await _run_job(inputs, items, options)
 
 
@@ -376,6 +386,54 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
         )
     saved = session.saved.cost_usd if session is not None and session.saved.items else None
     return RunOutcome(ordered, status == "interrupted", loop.time() - t0, saved, progress)
+
+
+async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
+    """Run ``items`` as one Gemini batch job (see ``arun(mode="batch")``): the store answers what it has, the rest
+    is submitted (or re-attached to through the job ledger), waited for and recorded like an online run."""
+    from ..gemini.batch import GeminiBatch, job_state
+    from ..store import Store
+    from ..store.ledger import BatchLedger
+
+    items = list(items)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    session = _begin_session(items, options)
+    finished = session.finished if session is not None else {}
+    pending = session.pending if session is not None else items
+    batch = None
+    if pending:  # built first: a strategy batch mode cannot use is refused before anything is shown or sent
+        store = options.store if _is_store(options.store) else Store.open(options.store)
+        batch = GeminiBatch(pending[0].strategy, ledger=BatchLedger(store))  # type: ignore[arg-type]
+    progress = make_progress(options.progress)
+
+    def show_state(job: Any) -> None:
+        if progress is not None:
+            progress.set_phase(f"batch job {job.name}: {job_state(job)}")
+
+    if progress is not None:
+        progress.start(len(items), finished.values())
+    status = "failed"
+    fresh: list[WorkItemResult[Any, Any]] = []
+    try:
+        if batch is not None:
+            fresh = await batch.arun_items(pending, on_state=show_state)
+        for result in fresh:
+            if session is not None:
+                session.record_nowait(result)
+            if progress is not None:
+                progress.item_finished(result)
+        status = "done"
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        status = "interrupted"  # the job goes on; the same call again re-attaches to it
+        raise
+    finally:
+        _finish(progress, session, status, None)
+        await _flush(session)
+    by_id = {result.item_id: result for result in fresh}
+    ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
+    saved = session.saved.cost_usd if session is not None and session.saved.items else None
+    return RunOutcome(ordered, False, loop.time() - t0, saved, progress)
 
 
 def _finish(progress: Progress | None, session: RunSession | None, status: str, batch: BatchResult | None) -> None:

@@ -94,3 +94,16 @@ def flaky_front(emulator: Emulator) -> Iterator[FlakyFront]:
     yield front
     front.server.shutdown()
     front.server.server_close()
+
+
+@pytest.fixture
+def seed_project(emulator_client: genai.Client, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A project folder (the store goes there) whose default client, as after ``nl.connect()``, is the emulator's."""
+    from notebookllm.gemini import connection
+
+    monkeypatch.chdir(tmp_path)
+    saved = dict(connection._defaults)
+    connection._defaults.update(client=emulator_client, model=MODEL)
+    yield tmp_path
+    connection._defaults.update(saved)
+    Store.open().close()
