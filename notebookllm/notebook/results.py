@@ -64,7 +64,8 @@ RESULT_DTYPES: dict[str, str] = {
     "from_cache": "bool",
 }
 
-_FLAGGED_SAFETY = frozenset({"MEDIUM", "HIGH"})
+# The token columns that add up to what a row was billed (cached tokens are part of the input tokens).
+_BILLED_TOKEN_COLUMNS = ["input_tokens", "output_tokens", "thoughts_tokens"]
 _HTML_ROWS = 20
 _HTML_CELL_CHARS = 160
 
@@ -73,7 +74,9 @@ _HTML_CELL_CHARS = 160
 class RunSummary:
     """Counts, tokens, cost and breakdowns of one run; ``str()`` gives a short report, Jupyter shows a table.
 
-    ``cost_usd`` is ``None`` when no item carried a price (a strategy without a price table).
+    Tokens and ``cost_usd`` are what this run was billed: rows answered from the store count under
+    ``saved_tokens`` and ``saved_cost_usd`` instead (the progress display counts the same way). ``cost_usd`` and
+    ``saved_cost_usd`` are ``None`` when no such row carried a price (a strategy without a price table).
     ``safety`` maps a harm category to ``{probability: rows}``; ``finish_reasons`` and ``error_types`` map a
     value to its number of rows.
     """
@@ -94,6 +97,7 @@ class RunSummary:
     finish_reasons: dict[str, int] = field(default_factory=dict)
     error_types: dict[str, int] = field(default_factory=dict)
     safety: dict[str, dict[str, int]] = field(default_factory=dict)
+    saved_tokens: int = 0
 
     @property
     def success_rate(self) -> float:
@@ -114,8 +118,8 @@ class RunSummary:
             ),
             ("cost", format_usd(self.cost_usd)),
         ]
-        if self.saved_cost_usd:
-            rows.append(("saved by cache", format_usd(self.saved_cost_usd)))
+        if self.from_cache:
+            rows.append(("saved by cache", f"{format_usd(self.saved_cost_usd)} ({self.saved_tokens:,} tokens)"))
         if self.wall_s:
             rows.append(("time", f"{self.wall_s:.1f}s ({self.total / self.wall_s:,.1f} rows/s)"))
         rows.append(("finish reasons", _counts(self.finish_reasons)))
@@ -157,6 +161,8 @@ class Results:
         interrupted: the run was interrupted (Ctrl+C); unfinished rows failed with ``ItemCancelledError`` and
             re-running the same cell requests only them when the store is on.
         progress: the progress display the run drew (its ``state`` holds the final counts).
+        saved_cost_usd: what the store saved the whole run as the runner reported it (for ``nl.compare``, all
+            variants together); ``summary()`` reports this table's own share from its ``from_cache`` rows.
     """
 
     def __init__(
@@ -209,9 +215,15 @@ class Results:
 
     # ----------------------------------------------------------------------------------------------- reports
     def summary(self) -> RunSummary:
-        """Counts, tokens, cost, finish-reason, error and safety breakdowns."""
+        """Counts, tokens and cost billed by this run, what the store saved, finish-reason, error and safety
+        breakdowns."""
         df = self.df
-        costs = [c for r in self.results if (c := (r.metadata or {}).get("cost_usd")) is not None]
+        billed = df[~df["from_cache"]]
+        costs: dict[bool, list[float]] = {False: [], True: []}  # from_cache → the rows' costs
+        for r in self.results:
+            cost = (r.metadata or {}).get("cost_usd")
+            if cost is not None:
+                costs[bool(r.from_cache)].append(cost)
         safety = {
             category: {str(k): int(v) for k, v in df[column].value_counts().items()}
             for column, category in SAFETY_COLUMNS.items()
@@ -224,12 +236,14 @@ class Results:
             blocked=int(df["blocked"].sum()),
             from_cache=int(df["from_cache"].sum()),
             interrupted=self.interrupted,
-            input_tokens=int(df["input_tokens"].sum()),
-            output_tokens=int(df["output_tokens"].sum()),
-            cached_tokens=int(df["cached_tokens"].sum()),
-            thoughts_tokens=int(df["thoughts_tokens"].sum()),
-            cost_usd=math.fsum(costs) if costs else None,
-            saved_cost_usd=self.saved_cost_usd,
+            input_tokens=int(billed["input_tokens"].sum()),
+            output_tokens=int(billed["output_tokens"].sum()),
+            cached_tokens=int(billed["cached_tokens"].sum()),
+            thoughts_tokens=int(billed["thoughts_tokens"].sum()),
+            # A run answered wholly from a priced store cost 0.0; a run with no prices at all is "unknown".
+            cost_usd=math.fsum(costs[False]) if costs[False] or costs[True] else None,
+            saved_cost_usd=math.fsum(costs[True]) if costs[True] else None,
+            saved_tokens=int(df.loc[df["from_cache"], _BILLED_TOKEN_COLUMNS].to_numpy().sum()),
             wall_s=self.wall_s,
             finish_reasons={str(k): int(v) for k, v in df["finish_reason"].value_counts().items()},
             error_types={str(k): int(v) for k, v in df["error_type"].value_counts().items()},

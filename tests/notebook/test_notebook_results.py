@@ -132,6 +132,21 @@ def test_html_header_shows_a_cost_below_a_cent_in_the_summary_format() -> None:
     assert "cost $0.000012" in html  # not rounded away to $0.0000
 
 
+def test_summary_bills_this_run_and_reports_what_the_store_saved() -> None:
+    rs = synthetic(3, cost_usd=0.5)
+    rs[0].from_cache = rs[2].from_cache = True
+    s = Results(pd.DataFrame({"q": ["a", "b", "c"]}), rs).summary()
+    assert (s.from_cache, s.input_tokens, s.output_tokens) == (2, 10, 5)  # only the row requested now
+    assert s.cost_usd == 0.5 and s.saved_cost_usd == 1.0 and s.saved_tokens == 30
+    assert "saved by cache  $1.0000 (30 tokens)" in str(s)
+
+    for r in rs:
+        r.from_cache = True
+    s = Results(pd.DataFrame({"q": ["a", "b", "c"]}), rs).summary()
+    assert (s.cost_usd, s.saved_cost_usd, s.input_tokens) == (0.0, 1.5, 0)  # a rerun wholly from the store
+    assert Results(pd.DataFrame({"q": ["a"]}), synthetic(1)).summary().cost_usd is None  # no price anywhere
+
+
 def test_html_view_shows_the_first_rows_only() -> None:
     res = Results(pd.DataFrame({"q": range(100)}), synthetic(100))
     html = res._repr_html_()
