@@ -26,9 +26,8 @@ import asyncio
 import io
 import logging
 import os
-import threading
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,8 +39,8 @@ from ..core.config import RetryConfig
 from ..core.errors import ConfigurationError
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
-from ..environment import running_loop
 from ..store.ledger import FAILED_STATES, TERMINAL_STATES, BatchLedger, LedgerEntry
+from ..sync import run_sync
 from .batch_errors import BatchDeadlineError, BatchJobFailedError, BatchJobNotDoneError
 from .batch_replies import BatchReply, RawReply, read_jsonl, to_reply
 from .batch_requests import BatchPayload, build_requests, inlined_requests, jsonl_lines, payload_fingerprint
@@ -58,8 +57,6 @@ DEFAULT_INLINE_LIMIT_BYTES = 8 * 1024 * 1024
 
 _log = logging.getLogger(__name__)
 _CLASSIFIER = GeminiErrorClassifier()
-
-_sync_loops = threading.local()
 
 OnState = Callable[[types.BatchJob], None]
 
@@ -188,7 +185,7 @@ class GeminiBatch:
         item_ids: Sequence[str] | None = None,
     ) -> str:
         """:meth:`acreate_batch_job`, synchronously (also inside a running Jupyter loop)."""
-        return _sync(
+        return run_sync(
             self.acreate_batch_job(batch_payload, filter_json=filter_json, display_name=display_name, item_ids=item_ids)
         )
 
@@ -201,7 +198,7 @@ class GeminiBatch:
 
     def get_batch_job(self, name: str) -> types.BatchJob:
         """:meth:`aget_batch_job`, synchronously. ``job.state`` is a ``JobState``; see also :func:`job_state`."""
-        return _sync(self.aget_batch_job(name))
+        return run_sync(self.aget_batch_job(name))
 
     async def await_job(
         self,
@@ -263,7 +260,7 @@ class GeminiBatch:
         on_state: OnState | None = None,
     ) -> types.BatchJob:
         """:meth:`await_job`, synchronously."""
-        return _sync(
+        return run_sync(
             self.await_job(name, poll_initial=poll_initial, poll_max=poll_max, deadline=deadline, on_state=on_state)
         )
 
@@ -307,7 +304,7 @@ class GeminiBatch:
 
     def fetch_batch_results(self, name: str) -> list[BatchReply]:
         """:meth:`afetch_batch_results`, synchronously."""
-        return _sync(self.afetch_batch_results(name))
+        return run_sync(self.afetch_batch_results(name))
 
     # ------------------------------------------------------------------------------------------------ others
     async def acancel_batch_job(self, name: str) -> None:
@@ -318,7 +315,7 @@ class GeminiBatch:
 
     def cancel_batch_job(self, name: str) -> None:
         """:meth:`acancel_batch_job`, synchronously."""
-        _sync(self.acancel_batch_job(name))
+        run_sync(self.acancel_batch_job(name))
 
     async def alist_batch_jobs(self, *, limit: int = 100) -> list[types.BatchJob]:
         """The account's batch jobs, newest first, at most ``limit`` (not only those of this ledger)."""
@@ -331,7 +328,7 @@ class GeminiBatch:
 
     def list_batch_jobs(self, *, limit: int = 100) -> list[types.BatchJob]:
         """:meth:`alist_batch_jobs`, synchronously."""
-        return _sync(self.alist_batch_jobs(limit=limit))
+        return run_sync(self.alist_batch_jobs(limit=limit))
 
     async def arun_items(
         self,
@@ -418,20 +415,3 @@ def _timing(job: types.BatchJob) -> tuple[float, float]:
     start = job.create_time.timestamp() if job.create_time is not None else time.time()
     end = job.end_time.timestamp() if job.end_time is not None else start
     return start, end
-
-
-def _sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` from sync code.
-
-    Inside a running loop (Jupyter) it runs on that loop, as ``nl.run`` does. Otherwise it runs on one loop kept
-    per thread for all sync calls: google-genai 1.x binds ``client.aio``'s HTTP session to the first loop that
-    used it, so a fresh loop per call (``asyncio.run``) would break the second call of a script.
-    """
-    if running_loop() is not None:
-        from ..notebook.sync import run_sync  # imported here: the notebook layer sits above this one
-
-        return run_sync(coro)
-    loop = getattr(_sync_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _sync_loops.loop = asyncio.new_event_loop()
-    return loop.run_until_complete(coro)

@@ -24,10 +24,10 @@ from pydantic import BaseModel
 from ..core.errors import ConfigurationError
 from ..core.strategy import LLMCallStrategy
 from ..core.work_item import LLMWorkItem
+from ..sync import run_sync
 from .inputs import Data, PromptSpec, build_items
 from .results import Results
 from .runner import RunOptions, default_strategy, run_items
-from .sync import run_sync
 
 __all__ = ["Comparison", "acompare", "compare"]
 

@@ -287,7 +287,7 @@ class Results:
 
     def retry_failed(self, *, include_blocked: bool = False, **options: Any) -> Results:
         """:meth:`aretry_failed`, synchronously (also inside Jupyter's running loop)."""
-        from .sync import run_sync
+        from ..sync import run_sync
 
         return run_sync(self.aretry_failed(include_blocked=include_blocked, **options))
 

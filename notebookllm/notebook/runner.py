@@ -39,10 +39,10 @@ from ..core.results import BatchResult, WorkItemResult
 from ..core.strategy import LLMCallStrategy, fingerprint_digest
 from ..core.work_item import LLMWorkItem
 from ..environment import in_jupyter_kernel
+from ..sync import run_sync, user_interrupted
 from .inputs import Data, PromptSpec, build_items
 from .progress import Progress, check_progress_option, make_progress
 from .results import RESULT_DTYPES, Results
-from .sync import run_sync, user_interrupted
 
 if TYPE_CHECKING:
     from ..store import RunSession, Store

@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).parent
 
 
@@ -38,11 +40,28 @@ def test_sync_run_in_a_script_uses_its_own_loop_without_nest_asyncio() -> None:
         """
         results = nl.run(["a", "b"], strategy=Scripted(), cache=False, progress=False)
         print(results.outputs, 'nest_asyncio' in sys.modules)
-        results = nl.run(["c"], strategy=Scripted(), cache=False, progress=False)  # twice: a fresh loop each time
+        results = nl.run(["c"], strategy=Scripted(), cache=False, progress=False)  # twice, on the same loop
         print(results.outputs)
         """
     )
     assert out.splitlines() == ["['A', 'B'] False", "['C']"]
+
+
+@pytest.mark.sdk_compat
+def test_two_sync_runs_in_a_script_share_one_gemini_client() -> None:
+    # google-genai 1.x binds client.aio's HTTP session to the first loop that used it: a fresh loop per nl.run
+    # would break the second run of a script with the same client.
+    out = run_script(
+        """
+        from notebookllm.emulator import Emulator
+        with Emulator() as emu:
+            strategy = nl.GeminiStrategy(emu.client(), "gemini-2.5-flash")
+            for prompts in (["Classify: lovely tea"], ["Classify: it broke, terrible"]):
+                results = nl.run(prompts, prompt="{text}", strategy=strategy, cache=False, progress=False)
+                print(results.df["success"].tolist(), results.outputs)
+        """
+    )
+    assert out.splitlines() == ["[True] ['Positive']", "[True] ['Negative']"]
 
 
 def test_sync_run_inside_a_running_loop() -> None:

@@ -1,6 +1,11 @@
 """Running a coroutine to completion from synchronous code, in a script and inside Jupyter's running loop.
 
-* No loop running in this thread (a script, a plain REPL): a fresh loop, like :func:`asyncio.run`.
+The one place that does it: the sync twins of every layer (``nl.run``, ``Results.retry_failed``, the Batch API's
+``create_batch_job``, ...) call :func:`run_sync`, so the engine stays async all the way down.
+
+* No loop running in this thread (a script, a plain REPL): one loop kept per thread and reused by every sync
+  call, closed at exit. Not a fresh loop per call as :func:`asyncio.run` would: google-genai 1.x binds
+  ``client.aio``'s HTTP session to the first loop that used it, so the second ``nl.run`` of a script would fail.
 * A loop already running (a Jupyter cell, an ``async def`` test calling sync code): ``nest_asyncio`` is applied
   to that loop — lazily, only now, never at import, because it swaps asyncio's C tasks for slower Python ones —
   and the coroutine runs on it re-entrantly ("This event loop is already running" never reaches the user).
@@ -20,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import signal
 import threading
@@ -27,7 +33,7 @@ import weakref
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
-from ..environment import running_loop
+from .environment import running_loop
 
 __all__ = ["run_sync", "user_interrupted"]
 
@@ -35,6 +41,7 @@ T = TypeVar("T")
 
 # Tasks the user interrupted with Ctrl+C (as opposed to tasks cancelled by code, e.g. a timeout).
 _interrupted: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+_thread = threading.local()  # .loop: this thread's loop for sync calls
 
 
 def user_interrupted(task: asyncio.Task[Any] | None) -> bool:
@@ -46,19 +53,20 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion and return its result, whether or not a loop is already running here."""
     loop = running_loop()
     if loop is None:
-        return _run_on_new_loop(coro)
+        return _run_on_thread_loop(coro)
     import nest_asyncio  # only here: importing or applying it earlier would patch asyncio for everyone
 
     nest_asyncio.apply(loop)
     return _run_task(loop, coro)
 
 
-def _run_on_new_loop(coro: Coroutine[Any, Any, T]) -> T:
-    loop = asyncio.new_event_loop()
-    try:
-        return _run_task(loop, coro)
-    finally:
-        _close_loop(loop)
+def _run_on_thread_loop(coro: Coroutine[Any, Any, T]) -> T:
+    loop = getattr(_thread, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _thread.loop = asyncio.new_event_loop()
+        if threading.current_thread() is threading.main_thread():
+            atexit.register(_close_loop, loop)
+    return _run_task(loop, coro)
 
 
 def _run_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
@@ -75,6 +83,8 @@ def _run_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     """What :func:`asyncio.run` does on the way out: cancel leftovers, finish async generators, close."""
+    if loop.is_closed():
+        return
     try:
         leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for t in leftovers:
