@@ -35,6 +35,17 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         (
             "PRICES_AS_OF",
+            "BatchDeadlineError",
+            "BatchJobError",
+            "BatchJobFailedError",
+            "BatchJobNotDoneError",
+            "BatchReply",
+            "BatchService",
+            "GeminiBatch",
+            "JsonReply",
+            "JsonReplyError",
+            "job_state",
+            "parse_json_reply",
             "CacheVanishedError",
             "GeminiBlockedError",
             "GeminiCachedStrategy",
@@ -52,14 +63,21 @@ _LAZY: dict[str, str] = {
         "notebookllm.gemini",
     ),
     **dict.fromkeys(("Comparison", "Results", "acompare", "arun", "compare", "run"), "notebookllm.notebook"),
-    **dict.fromkeys(("CacheMode", "Store"), "notebookllm.store"),
+    **dict.fromkeys(("BatchLedger", "CacheMode", "LedgerEntry", "Store"), "notebookllm.store"),
 }
 _SUBPACKAGES = frozenset({"core", "emulator", "gemini", "notebook", "store"})
 
 if TYPE_CHECKING:
     from .gemini import (
         PRICES_AS_OF,
+        BatchDeadlineError,
+        BatchJobError,
+        BatchJobFailedError,
+        BatchJobNotDoneError,
+        BatchReply,
+        BatchService,
         CacheVanishedError,
+        GeminiBatch,
         GeminiBlockedError,
         GeminiCachedStrategy,
         GeminiEmptyResponseError,
@@ -67,14 +85,18 @@ if TYPE_CHECKING:
         GeminiErrorClassifier,
         GeminiResponse,
         GeminiStrategy,
+        JsonReply,
+        JsonReplyError,
         MissingAPIKeyError,
         ModelPrice,
         connect,
         estimate_cost,
+        job_state,
+        parse_json_reply,
         set_price,
     )
     from .notebook import Comparison, Results, acompare, arun, compare, run
-    from .store import CacheMode, Store
+    from .store import BatchLedger, CacheMode, LedgerEntry, Store
 
 
 def __getattr__(name: str) -> Any:
@@ -99,7 +121,14 @@ __all__ = [
     "AttemptContext",
     "BaseMiddleware",
     "BaseObserver",
+    "BatchDeadlineError",
+    "BatchJobError",
+    "BatchJobFailedError",
+    "BatchJobNotDoneError",
+    "BatchLedger",
+    "BatchReply",
     "BatchResult",
+    "BatchService",
     "CacheMode",
     "CacheVanishedError",
     "Comparison",
@@ -108,6 +137,7 @@ __all__ = [
     "ErrorClassifier",
     "ErrorInfo",
     "FrameworkTimeoutError",
+    "GeminiBatch",
     "GeminiBlockedError",
     "GeminiCachedStrategy",
     "GeminiEmptyResponseError",
@@ -117,8 +147,11 @@ __all__ = [
     "GeminiStrategy",
     "InvalidWorkItemError",
     "ItemCancelledError",
+    "JsonReply",
+    "JsonReplyError",
     "LLMCallStrategy",
     "LLMWorkItem",
+    "LedgerEntry",
     "MetricsObserver",
     "MissingAPIKeyError",
     "ModelPrice",
@@ -142,6 +175,8 @@ __all__ = [
     "connect",
     "current_attempt",
     "estimate_cost",
+    "job_state",
+    "parse_json_reply",
     "run",
     "set_price",
 ]
