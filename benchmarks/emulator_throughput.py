@@ -7,12 +7,16 @@ minimal HTTP/1.1 client (default: cheap enough per request that the server is wh
 
     .venv/bin/python benchmarks/emulator_throughput.py                 # 20,000 requests, 64 connections, best of 3
     .venv/bin/python benchmarks/emulator_throughput.py --client aiohttp
+
+The same run measures the physical limit: a bare aiohttp server in its own process answering every POST with a
+fixed JSON body, through the same client, so the emulator's figure reads as a share of what aiohttp itself allows.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import subprocess
@@ -99,6 +103,41 @@ async def _round_aiohttp(base_url: str, requests: int, concurrency: int) -> floa
 
 _CLIENTS = {"raw": _round_raw, "aiohttp": _round_aiohttp}
 
+# The physical limit: aiohttp doing nothing but answer, started like the emulator and announcing its URL likewise.
+_BARE_SERVER = """
+import socket
+from aiohttp import web
+async def answer(request):
+    await request.read()
+    return web.json_response({"candidates": [{"content": {"parts": [{"text": "ok"}], "role": "model"}}]})
+app = web.Application()
+app.router.add_post("/{tail:.*}", answer)
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+print(f"bare aiohttp on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+web.run_app(app, sock=sock, print=None, access_log=None)
+"""
+
+
+@contextlib.contextmanager
+def _serving(command: list[str]):
+    """Start a server process that prints its URL on its first line; yield that URL; stop it."""
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        banner = server.stdout.readline() if server.stdout else ""
+        match = re.search(r"(http://\S+)", banner)
+        if match is None:
+            raise SystemExit(f"the server did not start: {banner!r}")
+        yield match.group(1)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _rates(base_url: str, run_round, args: argparse.Namespace) -> list[float]:
+    asyncio.run(run_round(base_url, 1_000, args.concurrency))  # warm-up
+    return [asyncio.run(run_round(base_url, args.requests, args.concurrency)) for _ in range(args.rounds)]
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,26 +151,19 @@ def main() -> int:
         help="raw: a minimal keep-alive HTTP/1.1 client (measures the server); aiohttp: the SDK's aio transport",
     )
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "notebookllm", "emulator", "--port", "0", "--api-key", KEY],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        banner = server.stdout.readline() if server.stdout else ""
-        match = re.search(r"(http://\S+)", banner)
-        if match is None:
-            raise SystemExit(f"the emulator did not start: {banner!r}")
-        run_round = _CLIENTS[args.client]
-        asyncio.run(run_round(match.group(1), 1_000, args.concurrency))  # warm-up
-        rates = [asyncio.run(run_round(match.group(1), args.requests, args.concurrency)) for _ in range(args.rounds)]
-    finally:
-        server.terminate()
-        server.wait(10)
+    run_round = _CLIENTS[args.client]
+    with _serving([sys.executable, "-m", "notebookllm", "emulator", "--port", "0", "--api-key", KEY]) as url:
+        rates = _rates(url, run_round, args)
+    with _serving([sys.executable, "-c", _BARE_SERVER]) as url:
+        limit = _rates(url, run_round, args)
     print(
         f"emulator generateContent: best {max(rates):,.0f} req/s, rounds "
         + ", ".join(f"{rate:,.0f}" for rate in rates)
         + f" ({args.client} client, {args.requests:,} requests, {args.concurrency} connections, zero latency)"
+    )
+    print(
+        f"physical limit (bare aiohttp, fixed reply): best {max(limit):,.0f} req/s — the emulator reaches "
+        f"{max(rates) / max(limit):.0%} of it"
     )
     return 0
 
