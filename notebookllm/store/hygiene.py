@@ -46,9 +46,14 @@ class SizeReport:
     def __str__(self) -> str:
         where = "memory" if self.path is None else str(self.path) + (" (memory fallback)" if self.in_memory else "")
         return (
-            f"{where}: {self.replies:,} replies ({self.failed_replies:,} failed) from {self.runs:,} runs, "
+            f"{where}: {_count(self.replies, 'reply', 'replies')} ({self.failed_replies:,} failed) "
+            f"from {_count(self.runs, 'run', 'runs')}, "
             f"{self.bytes_on_disk / 1e6:.1f} MB, ${self.saved_cost_usd:.4f} stored, schema v{self.schema_version}"
         )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def size_report(conn: sqlite3.Connection, *, path: Path | None, in_memory: bool) -> SizeReport:
