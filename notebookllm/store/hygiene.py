@@ -2,7 +2,7 @@
 
 Example:
     >>> print(store.size_report())                 # doctest: +SKIP
-    .notebookllm/store.sqlite: 12,034 replies (3 failed) from 5 runs, 18.2 MB, schema v2
+    .notebookllm/store.sqlite: 12,034 replies (3 failed) from 5 runs, 18.2 MB, schema v3
     >>> store.clear(older_than=timedelta(days=30))  # doctest: +SKIP
     5210
 """
