@@ -43,7 +43,14 @@ from ..store.ledger import FAILED_STATES, TERMINAL_STATES, BatchLedger, LedgerEn
 from ..sync import run_sync
 from .batch_errors import BatchDeadlineError, BatchJobFailedError, BatchJobNotDoneError
 from .batch_replies import BatchReply, RawReply, read_jsonl, to_reply
-from .batch_requests import BatchPayload, build_requests, inlined_requests, jsonl_lines, payload_fingerprint
+from .batch_requests import (
+    BatchPayload,
+    BatchRequest,
+    build_requests,
+    inlined_requests,
+    jsonl_lines,
+    payload_fingerprint,
+)
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
 from .strategy import GeminiStrategy
@@ -57,6 +64,8 @@ DEFAULT_INLINE_LIMIT_BYTES = 8 * 1024 * 1024
 
 _log = logging.getLogger(__name__)
 _CLASSIFIER = GeminiErrorClassifier()
+# How many of the account's newest jobs to look through for an unrecorded one (see GeminiBatch._unrecorded_job).
+_UNRECORDED_SEARCH = 500
 
 OnState = Callable[[types.BatchJob], None]
 
@@ -129,13 +138,16 @@ class GeminiBatch:
         item_ids: Sequence[str] | None = None,
     ) -> str:
         """Submit ``batch_payload`` as one job and return its name; an identical payload already submitted (and
-        not FAILED, EXPIRED or CANCELLED) returns that job's name instead, without a request.
+        not FAILED, EXPIRED or CANCELLED) returns that job's name instead, without submitting again — whether the
+        ledger recorded it or not (a look through the account's recent jobs finds unrecorded ones).
 
         Args:
             batch_payload: prompts, each a string or a sequence of strings (``[["p1"], ["p2", "context"]]``).
             filter_json: read each reply's JSON (lossless: see :func:`~notebookllm.gemini.parse_json_reply`);
                 default: the batch's ``filter_json``. Needs a strategy without ``response_schema``/``response_parser``.
-            display_name: the job's display name (default ``notebookllm-<fingerprint>``).
+            display_name: the job's display name (default ``notebookllm``). The API gets it with a
+                ``#<payload fingerprint>`` tag appended, by which a job submitted by a process that died before
+                recording it is found and adopted instead of being submitted again.
             item_ids: the caller's id of each entry (default its position), carried to the results.
 
         Raises:
@@ -150,23 +162,18 @@ class GeminiBatch:
         if existing is not None:
             _log.info("batch job %s holds this payload (%s); not submitting again", existing.name, existing.state)
             return existing.name
-        inlined = inlined_requests(self.strategy, requests)
-        lines = jsonl_lines(self.client, inlined)
-        source: str | list[types.InlinedRequest] = inlined
-        options: dict[str, Any] = {"filter_json": filter_json, "source": "inline"}
-        if sum(len(line) + 1 for line in lines) > self.inline_limit_bytes:
-            uploaded = await self.client.aio.files.upload(
-                file=io.BytesIO(b"\n".join(lines) + b"\n"),
-                config={"mime_type": "jsonl", "display_name": f"notebookllm-{fingerprint[:12]}-input"},
-            )
-            source = str(uploaded.name)
-            options.update(source="file", input_file=source)
-        display_name = display_name or f"notebookllm-{fingerprint[:12]}"
-        job = await self.client.aio.batches.create(model=self.model, src=source, config={"display_name": display_name})
+        tag = f"#{fingerprint[:16]}"
+        remote_name = f"{display_name} {tag}" if display_name else f"notebookllm{tag}"
+        options: dict[str, Any] = {"filter_json": filter_json}
+        job = await self._unrecorded_job(tag)
+        if job is None:
+            job = await self._submit(requests, fingerprint, remote_name, options)
+        else:
+            options["adopted"] = True  # how it was sent (inline or file) is not known here
         self.ledger.record(
             LedgerEntry(
                 name=str(job.name),
-                display_name=display_name,
+                display_name=display_name or remote_name,  # the name the user gave, without the tag
                 model=self.model,
                 fingerprint=fingerprint,
                 request_keys={r.key: r.item_id for r in requests},
@@ -175,6 +182,33 @@ class GeminiBatch:
             )
         )
         return str(job.name)
+
+    async def _unrecorded_job(self, tag: str) -> types.BatchJob | None:
+        """The job this payload already became that the ledger never heard of — submitted by a process that died
+        between ``batches.create`` and recording it — found by the payload tag that ends its display name."""
+        for job in await self.alist_batch_jobs(limit=_UNRECORDED_SEARCH):
+            if (job.display_name or "").endswith(tag) and job_state(job) not in FAILED_STATES:
+                _log.info("batch job %s holds this payload but was never recorded; adopting it", job.name)
+                return job
+        return None
+
+    async def _submit(
+        self, requests: list[BatchRequest], fingerprint: str, display_name: str, options: dict[str, Any]
+    ) -> types.BatchJob:
+        """One ``batches.create`` for ``requests``: inline, or as an uploaded JSONL file above the inline limit
+        (noted in ``options["source"]``)."""
+        inlined = inlined_requests(self.strategy, requests)
+        lines = jsonl_lines(self.client, inlined)
+        source: str | list[types.InlinedRequest] = inlined
+        options["source"] = "inline"
+        if sum(len(line) + 1 for line in lines) > self.inline_limit_bytes:
+            uploaded = await self.client.aio.files.upload(
+                file=io.BytesIO(b"\n".join(lines) + b"\n"),
+                config={"mime_type": "jsonl", "display_name": f"notebookllm-{fingerprint[:12]}-input"},
+            )
+            source = str(uploaded.name)
+            options.update(source="file", input_file=source)
+        return await self.client.aio.batches.create(model=self.model, src=source, config={"display_name": display_name})
 
     def create_batch_job(
         self,

@@ -168,3 +168,26 @@ def test_sync_twins_run_in_a_script(make_batch, emulator):
     assert batch.get_batch_job(name).done
     assert job_state(batch.wait(name, poll_initial=0.01)) == "JOB_STATE_SUCCEEDED"
     assert len(batch.fetch_batch_results(name)) == 3 and len(batch.list_batch_jobs()) == 1
+
+
+async def test_a_job_submitted_but_never_recorded_is_adopted_not_submitted_again(make_batch, emulator):
+    # The process dies between batches.create and the ledger write (seeds/003 lesson 6: no duplicate jobs).
+    crashing = BatchLedger(Store.open(memory=True))
+
+    def die(entry):
+        raise SystemExit("killed before the ledger write")
+
+    crashing.record = die
+    with pytest.raises(SystemExit):
+        await make_batch(batch_ledger=crashing).acreate_batch_job(PAYLOAD, display_name="nightly")
+    assert emulator.count(endpoint="batchGenerateContent") == 1
+
+    batch = make_batch()  # the rerun, with the project's ledger that never heard of the job
+    name = await batch.acreate_batch_job(PAYLOAD, display_name="nightly")
+    assert emulator.count(endpoint="batchGenerateContent") == 1  # adopted, not submitted again
+    entry = batch.ledger.get(name)
+    assert entry.display_name == "nightly" and entry.options == {"filter_json": False, "adopted": True}
+    assert len(await batch.afetch_batch_results(name)) == len(PAYLOAD)
+    # a different payload is still submitted
+    await batch.acreate_batch_job(PAYLOAD[:1], display_name="nightly")
+    assert emulator.count(endpoint="batchGenerateContent") == 2
