@@ -133,11 +133,22 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         if name is None:
             return await self._send(self._cached_contents + self._contents(prompt), self._uncached_config)
         try:
-            return await self._send(self._contents(prompt), self.config.model_copy(update={"cached_content": name}))
+            return await self._send_cached(prompt, name)
         except genai_errors.ClientError as err:
-            if err.code in CACHE_GONE_CODES and await self.context_cache.recreate_if_gone(name):
-                raise CacheVanishedError(name, self.context_cache.name or "?") from err
+            if err.code not in CACHE_GONE_CODES or not await self.context_cache.recreate_if_gone(name):
+                raise
+            new_name = self.context_cache.name or "?"
+        # The cache vanished (expired, deleted) and is back under a new name: send again within this attempt, so a
+        # cache we manage costs the item none of its attempts. Vanishing twice in a row is left to the retries.
+        try:
+            return await self._send_cached(prompt, new_name)
+        except genai_errors.ClientError as err:
+            if err.code in CACHE_GONE_CODES and await self.context_cache.recreate_if_gone(new_name):
+                raise CacheVanishedError(new_name, self.context_cache.name or "?") from err
             raise
+
+    async def _send_cached(self, prompt: str, cache_name: str) -> types.GenerateContentResponse:
+        return await self._send(self._contents(prompt), self.config.model_copy(update={"cached_content": cache_name}))
 
 
 def _as_contents(value: types.ContentListUnion | None) -> list[types.Content]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from gemini_helpers import run_items
 
-from notebookllm import ProcessorConfig
+from notebookllm import ProcessorConfig, RetryConfig
 from notebookllm.emulator import ManualClock
 from notebookllm.gemini import GeminiCachedStrategy
 
@@ -89,10 +89,20 @@ async def test_a_cache_that_vanishes_mid_run_is_recreated_and_the_item_retried(e
     config = ProcessorConfig(max_workers=1, timeout_per_item=10)
     batch = await run_items(strategy, ["q0", "q1", "q2"], config=config, post_processor=delete_cache_after_first)
     assert batch.succeeded == 3
-    assert [r.attempts for r in batch.results] == [1, 2, 1]
+    assert [r.attempts for r in batch.results] == [1, 1, 1]  # recreated and sent again within the attempt
     assert emulator.count(endpoint="cachedContents.create") == 2
     assert emulator.count(endpoint="generateContent", status=403) == 1
     assert batch.results[2].token_usage.cached_input_tokens > 0
+
+
+async def test_a_vanished_cache_costs_no_attempt_even_with_a_single_attempt(emulator, emulator_client):
+    strategy = _strategy(emulator_client)
+    await strategy.prepare()
+    emulator_client.caches.delete(name=strategy.context_cache.name)
+    config = ProcessorConfig(max_workers=4, timeout_per_item=10, retry=RetryConfig(max_attempts=1))
+    batch = await run_items(strategy, [f"q{i}" for i in range(8)], config=config)
+    assert batch.succeeded == 8 and all(r.token_usage.cached_input_tokens > 0 for r in batch.results)
+    assert emulator.count(endpoint="cachedContents.create") == 2  # one recreation, however many workers saw it
 
 
 async def test_renewal_extends_the_ttl_before_expiry_once(make_emulator):
