@@ -161,8 +161,6 @@ class Results:
         interrupted: the run was interrupted (Ctrl+C); unfinished rows failed with ``ItemCancelledError`` and
             re-running the same cell requests only them when the store is on.
         progress: the progress display the run drew (its ``state`` holds the final counts).
-        saved_cost_usd: what the store saved the whole run as the runner reported it (for ``nl.compare``, all
-            variants together); ``summary()`` reports this table's own share from its ``from_cache`` rows.
     """
 
     def __init__(
@@ -172,7 +170,6 @@ class Results:
         *,
         interrupted: bool = False,
         wall_s: float | None = None,
-        saved_cost_usd: float | None = None,
         progress: Any = None,
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
     ) -> None:
@@ -182,7 +179,6 @@ class Results:
         self.results: list[WorkItemResult] = list(results)
         self.interrupted = interrupted
         self.wall_s = wall_s
-        self.saved_cost_usd = saved_cost_usd
         self.progress = progress
         self._rerun = rerun
 
@@ -299,7 +295,6 @@ class Results:
         kwargs: dict[str, Any] = {
             "interrupted": self.interrupted,
             "wall_s": self.wall_s,
-            "saved_cost_usd": self.saved_cost_usd,
             "progress": self.progress,
             "rerun": self._rerun,
         }

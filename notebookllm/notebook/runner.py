@@ -300,7 +300,6 @@ class RunOutcome:
     results: list[WorkItemResult[Any, Any]]
     interrupted: bool
     wall_s: float
-    saved_cost_usd: float | None
     progress: Progress | None
 
     def results_for(
@@ -321,7 +320,6 @@ class RunOutcome:
             self.results[start : start + len(inputs)],
             interrupted=self.interrupted,
             wall_s=self.wall_s,
-            saved_cost_usd=self.saved_cost_usd,
             progress=self.progress,
             rerun=rerun,
         )
@@ -384,8 +382,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             RunInterruptedWarning,
             stacklevel=2,
         )
-    saved = session.saved.cost_usd if session is not None and session.saved.items else None
-    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, saved, progress)
+    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress)
 
 
 async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
@@ -432,8 +429,7 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
         await _flush(session)
     by_id = {result.item_id: result for result in fresh}
     ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
-    saved = session.saved.cost_usd if session is not None and session.saved.items else None
-    return RunOutcome(ordered, False, loop.time() - t0, saved, progress)
+    return RunOutcome(ordered, False, loop.time() - t0, progress)
 
 
 def _finish(progress: Progress | None, session: RunSession | None, status: str, batch: BatchResult | None) -> None:
