@@ -119,6 +119,18 @@ def _add(total: TokenUsage | None, more: TokenUsage | None) -> TokenUsage | None
     return more if total is None else total + more
 
 
+def _with_earlier_cost(current: Mapping[str, Any], earlier: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An attempt's metadata, its ``cost_usd`` grown by what the item's earlier failed attempts cost.
+
+    Metadata describes the last attempt, but every attempt was billed: its tokens are counted, so is its cost.
+    ``earlier`` is the previous failed attempt's metadata, already holding the total before it.
+    """
+    before = earlier.get("cost_usd")
+    if not before:
+        return current or _NO_METADATA
+    return {**current, "cost_usd": before + (current.get("cost_usd") or 0.0)}
+
+
 class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
     """Runs work items on ``config.max_workers`` workers. One processor is one run.
 
@@ -404,7 +416,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     error = exc
                 except BaseException:
                     usage = _add(usage, ctx.billed)
-                    metadata = ctx.metadata or _NO_METADATA
+                    metadata = _with_earlier_cost(ctx.metadata, metadata)
                     raise
                 else:
                     result = WorkItemResult(
@@ -415,7 +427,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         None,
                         attempts,
                         used if usage is None else usage + used,
-                        ctx.metadata or _NO_METADATA,
+                        _with_earlier_cost(ctx.metadata, metadata),
                         loop.time() - t0,
                         started_at,
                         time.time(),
@@ -425,7 +437,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                 finally:
                     _exit(token)
                 usage = _add(usage, ctx.billed)
-                metadata = ctx.metadata or _NO_METADATA
+                metadata = _with_earlier_cost(ctx.metadata, metadata)
                 info = self._classify(run, error)
                 await _call_hook(
                     f"on_error() of {type(item.strategy).__name__}",

@@ -115,6 +115,28 @@ def test_metadata_comes_from_the_last_attempt_and_billed_usage_is_the_fallback()
     assert current_attempt() is None
 
 
+def test_cost_of_every_attempt_is_in_the_result_failed_attempts_included():
+    class Priced(LLMCallStrategy[str]):
+        async def execute(self, prompt, attempt, timeout, state=None):
+            current_attempt().annotate(cost_usd=0.25 * attempt, finish_reason="STOP")
+            if attempt < int(prompt):
+                raise ConnectionError
+            return "ok", None
+
+    class Unpriced(LLMCallStrategy[str]):
+        async def execute(self, prompt, attempt, timeout, state=None):
+            if attempt == 1:
+                raise ConnectionError
+            return "ok", None
+
+    once, twice, never = run(items(Priced(), ["1", "2", "9"]), FAST).results
+    assert once.metadata["cost_usd"] == 0.25
+    assert twice.success and twice.metadata == {"cost_usd": 0.25 + 0.5, "finish_reason": "STOP"}
+    assert not never.success and never.metadata["cost_usd"] == 0.25 + 0.5 + 0.75  # all three attempts billed
+    (plain,) = run(items(Unpriced(), ["a"]), FAST).results
+    assert plain.success and "cost_usd" not in plain.metadata
+
+
 def test_classifier_precedence():
     class Never(ErrorClassifier):
         def classify(self, exc):
