@@ -34,8 +34,8 @@ class WorkItemResult(Generic[TOutput, TContext]):
         error_info: how ``error`` was classified.
         attempts: how many times ``execute`` was called (rate-limited attempts included).
         token_usage: tokens of all attempts, failed ones included.
-        metadata: the last attempt's annotations (``finish_reason``, ``safety_ratings``, ...); a shared read-only
-            empty mapping when it made none.
+        metadata: the last attempt's annotations (``finish_reason``, ``safety_ratings``, ...), except
+            ``cost_usd``, which adds up every attempt's; a shared read-only empty mapping when it made none.
         latency_s: seconds from the item's start to its end, on the event loop's clock.
         started_at / finished_at: wall clock, epoch seconds.
         context: the work item's context.
