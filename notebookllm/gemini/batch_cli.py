@@ -115,7 +115,7 @@ def _status(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger)
 def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
     from ..store.ledger import FAILED_STATES
     from .batch import job_state
-    from .batch_errors import BatchJobError
+    from .batch_errors import BatchJobError, BatchJobLostError
 
     refetch = args.refetch_hours is not None
     if refetch:
@@ -125,6 +125,9 @@ def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) 
         entries = [ledger.get(name) or _unrecorded(name) for name in args.job_names]
     else:
         entries = ledger.unfetched()
+    if not args.job_names:  # jobs created at another endpoint or with another key are not this client's to poll
+        owner = _batch(client, ledger)
+        entries = [entry for entry in entries if owner.owns(entry)]
     print(f"\nChecking {len(entries)} job(s)...")
     counts = dict.fromkeys(("Checked", "Completed", "Failed", "Still pending", "Refetched"), 0)
     out = args.output.open("a", encoding="utf-8") if args.output is not None else None
@@ -134,13 +137,18 @@ def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) 
             label = f" ({entry.display_name})" if entry.display_name else ""
             print(f"\nJob {entry.name}{label}")
             batch = _batch(client, ledger, entry.model)
-            state = job_state(batch.get_batch_job(entry.name))
+            try:
+                state = job_state(batch.get_batch_job(entry.name))
+            except BatchJobLostError as exc:
+                print(f"  Lost: {exc.reason} (kept in the ledger, marked lost)")
+                counts["Failed"] += 1
+                continue
             print(f"  Status: {state.removeprefix('JOB_STATE_')}")
             if state in FAILED_STATES:
                 counts["Failed"] += 1
                 continue
             try:
-                replies = batch.fetch_batch_results(entry.name)
+                replies = batch.fetch_batch_replies(entry.name)
             except BatchJobError:
                 counts["Still pending"] += 1
                 continue
