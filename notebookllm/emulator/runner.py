@@ -56,6 +56,8 @@ class Emulator:
         if self._thread is not None:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # as servers do: a restarted emulator gets its port back while the old connections sit in TIME_WAIT
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.config.host, self.config.port))
         sock.listen(1024)
         self._port = sock.getsockname()[1]
