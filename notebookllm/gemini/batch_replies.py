@@ -182,6 +182,8 @@ _GRPC_TO_HTTP = {
     15: (500, "DATA_LOSS"),
     16: (401, "UNAUTHENTICATED"),
 }
+# The status name an HTTP code goes with online: the lowest gRPC code mapping to it, but INTERNAL for 500.
+_HTTP_STATUS = {**{http: name for _, (http, name) in sorted(_GRPC_TO_HTTP.items(), reverse=True)}, 500: "INTERNAL"}
 
 
 def _api_error(error: Mapping[str, Any]) -> genai_errors.APIError:
@@ -192,10 +194,12 @@ def _api_error(error: Mapping[str, Any]) -> genai_errors.APIError:
     code and status name an online call would, so it is classified (retryable, rate limit, ...) the same way.
     """
     code = int(error.get("code") or 500)
-    body = {"error": dict(error)}
     if code in _GRPC_TO_HTTP:
         code, status = _GRPC_TO_HTTP[code]
-        body["error"].update(code=code, status=body["error"].get("status") or status)
+    else:
+        status = _HTTP_STATUS.get(code, "UNKNOWN")
+    # the SDK's JobError keeps no status name: put back the one the online error carries
+    body = {"error": {**error, "code": code, "status": error.get("status") or status}}
     if 400 <= code < 500:
         return genai_errors.ClientError(code, body)
     if 500 <= code < 600:
