@@ -198,12 +198,12 @@ class BatchLedger:
         return self._select(where)
 
     def completed_since(self, hours: float) -> list[LedgerEntry]:
-        """Jobs that *completed* successfully within the last ``hours`` (by completion time, not creation time),
-        oldest completion first."""
+        """Jobs that *completed* successfully within the last ``hours`` (by completion time, not creation time) and
+        are not lost, oldest completion first."""
         if hours < 0:
             raise ValueError(f"hours must not be negative, got {hours!r}")
         since = self._clock() - hours * 3600.0
-        where = "WHERE state = ? AND completed_at >= ? ORDER BY completed_at"
+        where = "WHERE state = ? AND completed_at >= ? AND lost_reason IS NULL ORDER BY completed_at"
         return self._select(where, (SUCCEEDED_STATE, since))
 
     def entries(self, *, limit: int | None = None) -> list[LedgerEntry]:
