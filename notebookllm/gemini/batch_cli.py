@@ -105,11 +105,17 @@ def _create(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger)
 
 def _status(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
     from .batch import job_state
+    from .batch_errors import BatchJobLostError
 
     batch = _batch(client, ledger)
+    code = 0
     for name in args.names:
-        print(f"{name}: {job_state(batch.get_batch_job(name))}")
-    return 0
+        try:
+            print(f"{name}: {job_state(batch.get_batch_job(name))}")
+        except BatchJobLostError as exc:
+            print(f"{name}: LOST ({exc.reason}; kept in the ledger, marked lost)")
+            code = 1
+    return code
 
 
 def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
@@ -166,11 +172,19 @@ def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) 
 
 
 def _cancel(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
+    from ..core.errors import LLMProviderError
+
     batch = _batch(client, ledger)
+    code = 0
     for name in args.names:
-        batch.cancel_batch_job(name)
-        print(f"Cancelled job: {name}")
-    return 0
+        try:
+            batch.cancel_batch_job(name)
+        except LLMProviderError as exc:  # the seed guide's "Cancellation failed"; the other jobs still go
+            print(f"Cancellation failed: {exc}")
+            code = 1
+        else:
+            print(f"Cancelled job: {name}")
+    return code
 
 
 def _list(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
