@@ -7,11 +7,10 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from google import genai
-from google.genai import types
 from seed_batch_guide import ALL_BLOCKS, COMPLETE_EXAMPLE, run_blocks
 
 from notebookllm import BatchJobLostWarning, GeminiLLM, LLMProviderError, LLMService
+from notebookllm.emulator import Emulator
 from notebookllm.gemini import connection
 from notebookllm.store import BatchLedger, Store
 
@@ -27,10 +26,10 @@ def categorise_prompt(seed_project):
     return seed_project
 
 
-def use_client(monkeypatch: pytest.MonkeyPatch, base_url: str, api_key: str) -> None:
-    """Make ``client`` the default one, as ``nl.connect()`` in the user's first cell would."""
-    options = types.HttpOptions(base_url=base_url)  # the SDK's default API version: batch calls pin their own
-    monkeypatch.setitem(connection._defaults, "client", genai.Client(api_key=api_key, http_options=options))
+def use_client(monkeypatch: pytest.MonkeyPatch, emu: Emulator, api_key: str) -> None:
+    """Make a client of ``emu`` with ``api_key`` the default one, as ``nl.connect()`` in the user's first cell would
+    (at the SDK's default API version: batch calls pin their own)."""
+    monkeypatch.setitem(connection._defaults, "client", emu.client(api_key=api_key, api_version=None))
 
 
 def categories(out: str) -> list[str]:
@@ -64,14 +63,14 @@ def test_the_complete_example_survives_an_emulator_restart_in_the_same_folder(
     categorise_prompt, make_emulator, monkeypatch, capsys, same_port
 ):
     first = make_emulator(api_key=None)
-    use_client(monkeypatch, first.base_url, "any-key")
+    use_client(monkeypatch, first, "any-key")
     run_blocks(COMPLETE_EXAMPLE)
     [old] = BatchLedger().entries()
     port = first.port
     first.stop()
 
     fresh = make_emulator(api_key=None, port=port if same_port else 0)  # knows nothing of the first one's jobs
-    use_client(monkeypatch, fresh.base_url, "any-key")
+    use_client(monkeypatch, fresh, "any-key")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         run_blocks(COMPLETE_EXAMPLE)
@@ -93,14 +92,14 @@ def test_a_key_switch_between_two_runs_submits_for_the_new_key_and_keeps_the_old
     categorise_prompt, make_emulator, monkeypatch, capsys
 ):
     emu = make_emulator(api_key=None)  # any key; each key is its own project for batch jobs
-    use_client(monkeypatch, emu.base_url, "key-of-project-a")
+    use_client(monkeypatch, emu, "key-of-project-a")
     run_blocks(COMPLETE_EXAMPLE)
-    use_client(monkeypatch, emu.base_url, "key-of-project-b")
+    use_client(monkeypatch, emu, "key-of-project-b")
     with warnings.catch_warnings():
         warnings.simplefilter("error", BatchJobLostWarning)  # project A's job is not lost, only not B's
         run_blocks(COMPLETE_EXAMPLE)
     assert emu.count(endpoint="batchGenerateContent") == 2 and emu.count(endpoint="batches.get", status=404) == 0
-    use_client(monkeypatch, emu.base_url, "key-of-project-a")  # back to A: its job, not a third submission
+    use_client(monkeypatch, emu, "key-of-project-a")  # back to A: its job, not a third submission
     run_blocks(COMPLETE_EXAMPLE)
     assert emu.count(endpoint="batchGenerateContent") == 2
     assert len(categories(capsys.readouterr().out)) == 9
