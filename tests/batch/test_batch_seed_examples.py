@@ -7,12 +7,13 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from seed_batch_guide import ALL_BLOCKS, COMPLETE_EXAMPLE, run_blocks
+from seed_batch_guide import ALL_BLOCKS, run_blocks
 
 from notebookllm import BatchJobLostWarning, GeminiLLM, LLMProviderError, LLMService
 from notebookllm.emulator import Emulator
 from notebookllm.gemini import connection
 from notebookllm.store import BatchLedger, Store
+from notebookllm.store.ledger import key_fingerprint
 
 pytestmark = pytest.mark.sdk_compat
 
@@ -59,13 +60,13 @@ def test_every_code_block_of_the_guide_runs_in_order(categorise_prompt, emulator
 
 
 @pytest.mark.parametrize("same_port", [True, False], ids=["same-url", "new-url"])
-def test_the_complete_example_survives_an_emulator_restart_in_the_same_folder(
+def test_every_block_runs_again_after_an_emulator_restart_in_the_same_folder(
     categorise_prompt, make_emulator, monkeypatch, capsys, same_port
 ):
     first = make_emulator(api_key=None)
     use_client(monkeypatch, first, "any-key")
-    run_blocks(COMPLETE_EXAMPLE)
-    [old] = BatchLedger().entries()
+    run_blocks(*ALL_BLOCKS)
+    old = {e.name for e in BatchLedger().entries()}
     port = first.port
     first.stop()
 
@@ -73,40 +74,41 @@ def test_the_complete_example_survives_an_emulator_restart_in_the_same_folder(
     use_client(monkeypatch, fresh, "any-key")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        run_blocks(COMPLETE_EXAMPLE)
-    lost = [w for w in caught if issubclass(w.category, BatchJobLostWarning)]
+        run_blocks(*ALL_BLOCKS)
+    lost = [str(w.message) for w in caught if issubclass(w.category, BatchJobLostWarning)]
     out = capsys.readouterr().out
     assert len(categories(out)) == 6  # both runs printed their three categories; no 404 crash
-    assert fresh.count(endpoint="batchGenerateContent") == 1  # submitted again, once
+    assert fresh.count(endpoint="batchGenerateContent") == 2  # each of the two payloads submitted again, once
     entries = {e.name: e for e in BatchLedger().entries()}
-    assert old.name in entries and len(entries) == 2  # the first job is kept
-    if same_port:  # the same endpoint and key: the job it no longer knows is marked lost, with a warning
-        assert entries[old.name].lost_reason and "404" in entries[old.name].lost_reason
-        assert len(lost) == 1 and old.name in str(lost[0].message)
-    else:  # another endpoint: the old row is not this endpoint's, so it is neither polled nor marked
-        assert entries[old.name].lost_reason is None and not lost
-        assert fresh.count(endpoint="batches.get") == fresh.count(endpoint="batches.get", status=200)
+    assert len(old) == 2 and old < set(entries) and len(entries) == 4  # the first run's jobs are kept
+    if same_port:  # the same endpoint and key: the jobs it no longer knows are marked lost, with a warning each
+        assert all("404" in entries[name].lost_reason for name in old)
+        assert len(lost) == 2 and all(any(name in message for message in lost) for name in old)
+    else:  # another endpoint: the old rows are not this endpoint's, so they are neither polled nor marked
+        assert all(entries[name].lost_reason is None for name in old) and not lost
+        assert fresh.count(endpoint="batches.get", status=404) == 0
 
 
-def test_a_key_switch_between_two_runs_submits_for_the_new_key_and_keeps_the_old_job(
+def test_a_key_switch_between_two_runs_submits_for_the_new_key_and_keeps_the_old_jobs(
     categorise_prompt, make_emulator, monkeypatch, capsys
 ):
     emu = make_emulator(api_key=None)  # any key; each key is its own project for batch jobs
     use_client(monkeypatch, emu, "key-of-project-a")
-    run_blocks(COMPLETE_EXAMPLE)
+    run_blocks(*ALL_BLOCKS)
     use_client(monkeypatch, emu, "key-of-project-b")
     with warnings.catch_warnings():
-        warnings.simplefilter("error", BatchJobLostWarning)  # project A's job is not lost, only not B's
-        run_blocks(COMPLETE_EXAMPLE)
-    assert emu.count(endpoint="batchGenerateContent") == 2 and emu.count(endpoint="batches.get", status=404) == 0
-    use_client(monkeypatch, emu, "key-of-project-a")  # back to A: its job, not a third submission
-    run_blocks(COMPLETE_EXAMPLE)
-    assert emu.count(endpoint="batchGenerateContent") == 2
+        warnings.simplefilter("error", BatchJobLostWarning)  # project A's jobs are not lost, only not B's
+        run_blocks(*ALL_BLOCKS)
+    assert emu.count(endpoint="batchGenerateContent") == 4 and emu.count(endpoint="batches.get", status=404) == 0
+    use_client(monkeypatch, emu, "key-of-project-a")  # back to A: its jobs, no new submission
+    run_blocks(*ALL_BLOCKS)
+    assert emu.count(endpoint="batchGenerateContent") == 4
     assert len(categories(capsys.readouterr().out)) == 9
     entries = BatchLedger().entries()
     assert len({e.key_fingerprint for e in entries}) == 2 and all(e.lost_reason is None for e in entries)
-    stored = Store.open().path.read_bytes()
-    assert b"key-of-project" not in stored  # a fingerprint of the key, never the key
+    store = Store.open().path
+    stored = b"".join(p.read_bytes() for p in (store, store.with_name(store.name + "-wal")) if p.exists())
+    assert b"key-of-project" not in stored and key_fingerprint("key-of-project-a").encode() in stored
 
 
 def test_generate_sends_what_a_batch_request_sends_and_batch_generate_is_not_supported(categorise_prompt, emulator):
