@@ -8,7 +8,7 @@ exception for the whole job. A per-request ``error`` (gRPC-coded as the API send
 SDK's own ``ClientError`` / ``ServerError`` with the HTTP code, classified like an online failure.
 
 Example:
-    >>> reply = batch.fetch_batch_results(name)[0]                          # doctest: +SKIP
+    >>> reply = batch.fetch_batch_replies(name)[0]                          # doctest: +SKIP
     >>> reply.ok, reply.output, reply.text, reply.metadata["finish_reason"]  # doctest: +SKIP
     (True, 'Geography', 'Geography', 'STOP')
 """
