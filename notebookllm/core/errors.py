@@ -12,6 +12,7 @@ __all__ = [
     "FrameworkTimeoutError",
     "InvalidWorkItemError",
     "ItemCancelledError",
+    "LLMProviderError",
     "NotebookLLMError",
 ]
 
@@ -43,3 +44,8 @@ class FrameworkTimeoutError(NotebookLLMError, TimeoutError):
 
 class ItemCancelledError(NotebookLLMError):
     """The run was cancelled or interrupted before this item finished; it can be run again."""
+
+
+class LLMProviderError(NotebookLLMError):
+    """A provider could not do what was asked: a batch job or some of its requests failed, a cancellation was
+    refused (the seed guide's ``LLMProviderError``; provider-specific errors derive from it)."""

@@ -43,7 +43,10 @@ Put a marker anywhere in a prompt's text to reach an outcome deterministically, 
 ``[[job:stall]]``
 =================================  =============================================================================
 
-In a batch job, a request carrying ``[[fail:CODE]]`` gets a per-request ``error`` instead of a response.
+In a batch job, a request carrying ``[[fail:CODE]]`` gets a per-request ``error`` instead of a response: a
+``google.rpc.Status`` with the gRPC code, as the real API writes it (``batch_error_codes="http"``: the HTTP code).
+``batch_output_delay_s`` opens the real API's window in which a job is SUCCEEDED but its output not yet attached.
+Batch jobs belong to the API key that created them (each key its own project).
 Only these names are markers; other ``[[...]]`` text is ordinary prompt text. A marker name with bad arguments
 answers 400 INVALID_ARGUMENT.
 

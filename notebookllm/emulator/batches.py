@@ -1,10 +1,14 @@
 """Batch jobs (``batchGenerateContent``): Operation-shaped resources walking the BATCH_STATE_* lifecycle on the
 emulator's clock: PENDING for ``pending_s``, RUNNING for ``running_s``, then SUCCEEDED (or FAILED / EXPIRED when a
 prompt or the display name carries ``[[job:fail]]`` / ``[[job:expire]]``; ``[[job:stall]]`` stays PENDING forever).
-``cancel`` moves an unfinished job to CANCELLED.
+``cancel`` moves an unfinished job to CANCELLED. Jobs belong to the key that created them (its fingerprint): each
+key is its own project, so a job made with one key is 404 NOT_FOUND with another.
 
 Each request is answered like generateContent (no quotas, latency or scripts); a request whose prompt carries a
-``[[fail:CODE]]`` marker gets a per-request ``error`` instead. Inline input gives
+``[[fail:CODE]]`` marker gets a per-request ``error`` instead: a ``google.rpc.Status`` whose ``code`` is the gRPC
+code, as the real API writes it (``error_codes="http"`` writes the HTTP code instead, as some outputs carry).
+With ``output_delay_s`` a job reports SUCCEEDED that long before its output is attached, the window in which the
+real API already says SUCCEEDED but ``dest`` is still empty. Inline input gives
 ``metadata.output.inlinedResponses.inlinedResponses[]``; file input (JSONL lines ``{"key", "request"}``) gives a
 generated responses file ``metadata.output.responsesFile`` with lines ``{"key", "response"}`` or ``{"key", "error"}``.
 """
@@ -26,6 +30,22 @@ from .pagination import page
 
 _BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
 _OUTPUT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput"
+# google.rpc.Code of each status name (google/rpc/code.proto): what a batch output's per-request Status carries.
+_GRPC_CODES = {
+    "CANCELLED": 1,
+    "UNKNOWN": 2,
+    "INVALID_ARGUMENT": 3,
+    "DEADLINE_EXCEEDED": 4,
+    "NOT_FOUND": 5,
+    "ALREADY_EXISTS": 6,
+    "PERMISSION_DENIED": 7,
+    "RESOURCE_EXHAUSTED": 8,
+    "FAILED_PRECONDITION": 9,
+    "UNIMPLEMENTED": 12,
+    "INTERNAL": 13,
+    "UNAVAILABLE": 14,
+    "UNAUTHENTICATED": 16,
+}
 _TERMINAL = {"fail": "BATCH_STATE_FAILED", "expire": "BATCH_STATE_EXPIRED", None: "BATCH_STATE_SUCCEEDED"}
 
 
@@ -40,6 +60,7 @@ class _Job:
         "model",
         "outcome",
         "output",
+        "owner",
         "requests",
         "stats",
     )
@@ -56,16 +77,28 @@ class BatchStore:
     """Batch jobs; results are computed once, the first time a job is seen past RUNNING."""
 
     def __init__(
-        self, *, generator: Generator, files: FileStore, pending_s: float, running_s: float, clock: Clock = time.time
+        self,
+        *,
+        generator: Generator,
+        files: FileStore,
+        pending_s: float,
+        running_s: float,
+        output_delay_s: float = 0.0,
+        error_codes: str = "grpc",
+        clock: Clock = time.time,
     ) -> None:
+        if error_codes not in ("grpc", "http"):
+            raise ValueError(f"error_codes must be 'grpc' or 'http', got {error_codes!r}")
         self._generator = generator
         self._files = files
         self.pending_s = pending_s
         self.running_s = running_s
+        self.output_delay_s = output_delay_s
+        self.error_codes = error_codes
         self._clock = clock
         self._jobs: dict[str, _Job] = {}
 
-    def create(self, model: str, body: dict[str, Any], base_url: str) -> dict[str, Any]:
+    def create(self, model: str, body: dict[str, Any], base_url: str, owner: str | None = None) -> dict[str, Any]:
         batch = body.get("batch")
         if not isinstance(batch, dict):
             raise ApiError.invalid("* BatchGenerateContentRequest.batch: batch is required", "batch")
@@ -90,33 +123,35 @@ class BatchStore:
             create_time=self._clock(),
             outcome=outcome,
             base_url=base_url,
+            owner=owner,
         )
         self._jobs[job.id] = job
         return self._resource(job, state="BATCH_STATE_PENDING")
 
-    def get(self, job_id: str) -> dict[str, Any]:
-        return self._resource(self._job(job_id))
+    def get(self, job_id: str, owner: str | None = None) -> dict[str, Any]:
+        return self._resource(self._job(job_id, owner))
 
-    def list(self, page_size: str | None, page_token: str | None) -> dict[str, Any]:
-        jobs = sorted(self._jobs.values(), key=lambda job: job.create_time, reverse=True)
+    def list(self, page_size: str | None, page_token: str | None, owner: str | None = None) -> dict[str, Any]:
+        mine = [job for job in self._jobs.values() if job.owner == owner]
+        jobs = sorted(mine, key=lambda job: job.create_time, reverse=True)
         items, next_token = page(jobs, page_size, page_token)
         result: dict[str, Any] = {"operations": [self._resource(job) for job in items]}
         if next_token:
             result["nextPageToken"] = next_token
         return result
 
-    def cancel(self, job_id: str) -> None:
-        job = self._job(job_id)
+    def cancel(self, job_id: str, owner: str | None = None) -> None:
+        job = self._job(job_id, owner)
         if self._state(job)[0] in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
             job.cancelled_at = self._clock()
 
-    def delete(self, job_id: str) -> None:
-        self._job(job_id)
+    def delete(self, job_id: str, owner: str | None = None) -> None:
+        self._job(job_id, owner)
         del self._jobs[job_id]
 
-    def _job(self, job_id: str) -> _Job:
+    def _job(self, job_id: str, owner: str | None) -> _Job:
         job = self._jobs.get(job_id)
-        if job is None:
+        if job is None or job.owner != owner:
             raise ApiError.not_found(f"Batch batches/{job_id} not found.")
         return job
 
@@ -164,12 +199,13 @@ class BatchStore:
         if end_time is not None:
             metadata["endTime"] = rfc3339(end_time)
             operation["done"] = True
-            if state == "BATCH_STATE_SUCCEEDED":
+            attached = self._clock() >= end_time + self.output_delay_s
+            if state == "BATCH_STATE_SUCCEEDED" and attached:
                 output = self._run(job)
                 metadata["output"] = output
                 metadata["batchStats"] = job.stats
                 operation["response"] = {"@type": _OUTPUT_TYPE, **output}
-            else:
+            elif state != "BATCH_STATE_SUCCEEDED":
                 operation["error"] = {"code": 13 if state == "BATCH_STATE_FAILED" else 4, "message": state}
         return operation
 
@@ -200,8 +236,14 @@ class BatchStore:
         markers = parse_markers(prompt_text(request))
         if markers.fail is not None and markers.fail.kind in ("status", "daily"):
             code = markers.fail.code or 429
-            return {"error": {"code": code, "message": f"Injected failure {code}.", "status": status_name(code)}}
+            return {"error": self._status(code, f"Injected failure {code}.")}
         try:
             return {"response": self._generator.respond(model, request, markers)}
         except ApiError as error:
-            return {"error": error.body()["error"]}
+            return {"error": self._status(error.code, error.message)}
+
+    def _status(self, http_code: int, message: str) -> dict[str, Any]:
+        """A per-request error as a ``google.rpc.Status`` (gRPC code), or HTTP-coded with ``error_codes="http"``."""
+        if self.error_codes == "http":
+            return {"code": http_code, "message": message, "status": status_name(http_code)}
+        return {"code": _GRPC_CODES.get(status_name(http_code), 2), "message": message}

@@ -1,10 +1,12 @@
 """``python -m notebookllm emulator``: serve the emulator until Ctrl+C.
 
     python -m notebookllm emulator --port 8765 --seed 0 --latency 0.2 --latency-dist exponential \\
-        --fault-rate 0.05 --rpm 60 --tpm 250000 --api-key my-key
+        --fault-rate 0.05 --rpm 60 --tpm 250000
 
-Point a client at it with ``genai.Client(api_key=KEY, http_options=HttpOptions(base_url="http://127.0.0.1:8765"))``
-or ``GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8765``.
+Like local cloud emulators it accepts any non-empty API key, so existing code runs against it unchanged: point a
+client at it with ``genai.Client(api_key=ANY_KEY, http_options=HttpOptions(base_url="http://127.0.0.1:8765"))`` or
+``GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8765``. ``--api-key K`` makes it require ``K`` (to test invalid-key
+handling: any other key gets 400 INVALID_ARGUMENT "API key not valid").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import sys
 import threading
 
-from .config import DEFAULT_API_KEY, EmulatorConfig
+from .config import EmulatorConfig
 from .latency import DISTRIBUTIONS
 
 
@@ -32,8 +34,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpm", type=int, default=None, help="requests per minute per model")
     parser.add_argument("--tpm", type=int, default=None, help="input tokens per minute per model")
     parser.add_argument("--rpd", type=int, default=None, help="requests per day per model")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the key clients must send (default %(default)s)")
-    parser.add_argument("--any-key", action="store_true", help="accept any non-empty key")
+    parser.add_argument(
+        "--api-key",
+        default=None,
+        metavar="KEY",
+        help="require this API key (any other key: 400 API key not valid); default: accept any non-empty key",
+    )
     parser.add_argument("--batch-seconds", type=float, default=5.0, help="seconds a batch job stays in each state")
     parser.add_argument("--min-cache-tokens", type=int, default=1024, help="smallest context cache accepted")
 
@@ -44,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = EmulatorConfig(
         seed=args.seed,
-        api_key=None if args.any_key else args.api_key,
+        api_key=args.api_key,
         host=args.host,
         port=args.port,
         latency_s=args.latency,
@@ -64,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"notebookllm emulator: {exc}", file=sys.stderr)
         return 2
     with emulator as emu:
-        print(f"notebookllm Gemini emulator on {emu.base_url} (seed {config.seed}); Ctrl+C to stop", flush=True)
+        keys = "the key given by --api-key" if config.api_key else "any API key"
+        print(
+            f"notebookllm Gemini emulator on {emu.base_url} (seed {config.seed}; accepts {keys}); Ctrl+C to stop",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     return 0

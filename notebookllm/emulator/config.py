@@ -30,6 +30,9 @@ class EmulatorConfig:
       day); None = unlimited.
     - ``min_cache_tokens``: the smallest cachedContent accepted.
     - ``batch_pending_s`` / ``batch_running_s``: how long a batch job stays PENDING, then RUNNING, on ``clock``.
+    - ``batch_output_delay_s``: how long a SUCCEEDED job goes without its output attached (the real API's window).
+    - ``batch_error_codes``: ``"grpc"`` (per-request errors carry gRPC codes, as the real API writes them) or
+      ``"http"``.
     - ``clock``: epoch seconds for quotas, cache expiry and batches (e.g. a :class:`~.clock.ManualClock`).
     - ``responder``: decides reply text (see :class:`~.replies.ReplyRequest`).
     - ``models``: the model ids served; others answer 404.
@@ -52,6 +55,8 @@ class EmulatorConfig:
     min_cache_tokens: int = 1024
     batch_pending_s: float = 0.0
     batch_running_s: float = 0.0
+    batch_output_delay_s: float = 0.0
+    batch_error_codes: str = "grpc"
     clock: Clock = field(default=time.time, repr=False)
     responder: Responder | None = field(default=None, repr=False)
     models: tuple[str, ...] = KNOWN_MODELS

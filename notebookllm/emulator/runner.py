@@ -56,6 +56,8 @@ class Emulator:
         if self._thread is not None:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # as servers do: a restarted emulator gets its port back while the old connections sit in TIME_WAIT
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.config.host, self.config.port))
         sock.listen(1024)
         self._port = sock.getsockname()[1]
@@ -135,9 +137,16 @@ class Emulator:
         return self.config.api_key or "emulator-key"
 
     def client(
-        self, *, api_version: str = "v1beta", timeout_ms: int | None = None, **http_options: Any
+        self,
+        *,
+        api_version: str | None = "v1beta",
+        timeout_ms: int | None = None,
+        api_key: str | None = None,
+        **http_options: Any,
     ) -> genai.Client:
         """A ``genai.Client`` pointed at this emulator (``client.aio`` too); extra keywords go to HttpOptions.
+        ``api_key`` defaults to the key the emulator expects (another key: for an emulator that accepts any);
+        ``api_version=None`` leaves the SDK's default version.
 
         Keep the client in a variable: a collected ``genai.Client`` closes its transport, so a chained
         ``emu.client().models.generate_content(...)`` can fail with "the client has been closed".
@@ -151,7 +160,7 @@ class Emulator:
         http_options.setdefault("client_args", {"verify": context})
         http_options.setdefault("async_client_args", {"ssl": context})
         options = types.HttpOptions(base_url=self.base_url, api_version=api_version, timeout=timeout_ms, **http_options)
-        return genai.Client(vertexai=False, api_key=self.api_key, http_options=options)
+        return genai.Client(vertexai=False, api_key=api_key or self.api_key, http_options=options)
 
     # -- test handles ----------------------------------------------------------------------------------------------
 

@@ -314,21 +314,21 @@ class EmulatorServer:
     async def _batch_create(self, request: web.Request) -> web.StreamResponse:
         model = self._model(request)
         _, body = await _read_json(request)
-        return _json_response(self.state.batches.create(model, body, _base_url(request)))
+        return _json_response(self.state.batches.create(model, body, _base_url(request), _owner(request)))
 
     async def _batch_list(self, request: web.Request) -> web.StreamResponse:
         query = request.query
-        return _json_response(self.state.batches.list(query.get("pageSize"), query.get("pageToken")))
+        return _json_response(self.state.batches.list(query.get("pageSize"), query.get("pageToken"), _owner(request)))
 
     async def _batch_get(self, request: web.Request) -> web.StreamResponse:
-        return _json_response(self.state.batches.get(request.match_info["id"]))
+        return _json_response(self.state.batches.get(request.match_info["id"], _owner(request)))
 
     async def _batch_cancel(self, request: web.Request) -> web.StreamResponse:
-        self.state.batches.cancel(request.match_info["id"])
+        self.state.batches.cancel(request.match_info["id"], _owner(request))
         return _json_response({})
 
     async def _batch_delete(self, request: web.Request) -> web.StreamResponse:
-        self.state.batches.delete(request.match_info["id"])
+        self.state.batches.delete(request.match_info["id"], _owner(request))
         return _json_response({})
 
     # -- files -----------------------------------------------------------------------------------------------------
@@ -390,3 +390,9 @@ def _stream_frames(reply: dict[str, Any]) -> list[dict[str, Any]]:
         }
         frames.append(frame)
     return frames
+
+
+def _owner(request: web.Request) -> str | None:
+    """Whose batch jobs a request sees: each API key is its own project (a job made with one key is not found
+    with another, as after switching to another project's key)."""
+    return fingerprint(request.headers.get("x-goog-api-key") or request.query.get("key"))

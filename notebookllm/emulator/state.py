@@ -40,5 +40,7 @@ class State:
             files=self.files,
             pending_s=config.batch_pending_s,
             running_s=config.batch_running_s,
+            output_delay_s=config.batch_output_delay_s,
+            error_codes=config.batch_error_codes,
             clock=clock,
         )

@@ -1,5 +1,5 @@
 """The Gemini integration: ``connect()``, Gemini strategies, replies with metadata, error classification, prices,
-Batch API jobs (``GeminiBatch``).
+Batch API jobs (``GeminiBatch``; the seed guide's ``GeminiLLM`` and ``LLMService``).
 
 Example:
     >>> import notebookllm as nl
@@ -8,10 +8,19 @@ Example:
 """
 
 from ._display import EmulatorInUseWarning
-from .batch import DEFAULT_INLINE_LIMIT_BYTES, GeminiBatch, job_state
-from .batch_errors import BatchDeadlineError, BatchJobError, BatchJobFailedError, BatchJobNotDoneError, JsonReplyError
+from .batch import BATCH_API_VERSION, DEFAULT_INLINE_LIMIT_BYTES, GeminiBatch, job_state
+from .batch_errors import (
+    BatchCancelError,
+    BatchDeadlineError,
+    BatchJobError,
+    BatchJobFailedError,
+    BatchJobLostError,
+    BatchJobLostWarning,
+    BatchJobNotDoneError,
+    BatchRequestsFailedError,
+    JsonReplyError,
+)
 from .batch_replies import BatchReply
-from .batch_service import BatchService
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
 from .connection import DEFAULT_MODEL, connect, default_client, default_model, embedded_emulator
@@ -23,21 +32,27 @@ from .errors import (
     GeminiError,
     MissingAPIKeyError,
 )
+from .gemini_llm import GeminiLLM
 from .json_reply import JsonReply, parse_json_reply
+from .llm_service import LLMService
 from .pricing import PRICES_AS_OF, ModelPrice, estimate_cost, price_for, set_price
 from .response import GeminiResponse, usage_of
 from .strategy import GeminiStrategy
 
 __all__ = [
+    "BATCH_API_VERSION",
     "DEFAULT_INLINE_LIMIT_BYTES",
     "DEFAULT_MODEL",
     "PRICES_AS_OF",
+    "BatchCancelError",
     "BatchDeadlineError",
     "BatchJobError",
     "BatchJobFailedError",
+    "BatchJobLostError",
+    "BatchJobLostWarning",
     "BatchJobNotDoneError",
     "BatchReply",
-    "BatchService",
+    "BatchRequestsFailedError",
     "CacheVanishedError",
     "ContextCache",
     "EmulatorInUseWarning",
@@ -47,10 +62,12 @@ __all__ = [
     "GeminiEmptyResponseError",
     "GeminiError",
     "GeminiErrorClassifier",
+    "GeminiLLM",
     "GeminiResponse",
     "GeminiStrategy",
     "JsonReply",
     "JsonReplyError",
+    "LLMService",
     "MissingAPIKeyError",
     "ModelPrice",
     "connect",

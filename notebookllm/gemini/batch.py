@@ -2,11 +2,15 @@
 
 Many requests go into **one** job, each under a key, inline when the job is small and as an uploaded JSONL file
 when it is large. Polling backs off up to a cap and stops at an optional deadline; a network blip or a 5xx while
-polling is retried, never taken for the job's failure. A job's outcome is read from its ``state``. Results come
-back in payload order, mapped by key, each parsed by the strategy exactly as an online reply: a failed request is
-an error entry, the good ones are kept. Every job is recorded in the project store's ledger
-(:class:`~notebookllm.store.ledger.BatchLedger`), so creating the same payload again returns the job already
-submitted instead of paying twice.
+polling is retried, never taken for the job's failure. A job's outcome is read from its ``state``; a job reported
+SUCCEEDED before its output is attached is polled again, not read as "no results". Results come back in payload
+order, mapped by key, each parsed by the strategy exactly as an online reply: :meth:`GeminiBatch.fetch_batch_results`
+gives the values (the seed guide's shape), :meth:`GeminiBatch.fetch_batch_replies` the rich per-request replies. A
+failed request never throws away the good ones. Every job is recorded in the project store's ledger
+(:class:`~notebookllm.store.ledger.BatchLedger`) under the endpoint and key it was created with, so creating the same
+payload again returns the job already submitted instead of paying twice, and a job the endpoint no longer knows is
+marked lost and submitted again with a warning. Every batch and file call is pinned to ``v1beta``, the only API
+version that serves them (google-genai 3.x defaults to ``v1``).
 
 Example (the seed guide's flow; the ``a``-prefixed methods are the async twins):
     >>> import notebookllm as nl
@@ -16,8 +20,10 @@ Example (the seed guide's flow; the ``a``-prefixed methods are the async twins):
     >>> batch.get_batch_job(name).state                                                   # doctest: +SKIP
     <JobState.JOB_STATE_PENDING: 'JOB_STATE_PENDING'>
     >>> batch.wait(name, poll_initial=10, poll_max=300, deadline=24 * 3600)               # doctest: +SKIP
-    >>> for reply in batch.fetch_batch_results(name):                                     # doctest: +SKIP
-    ...     print(reply.output if reply.ok else reply.error)
+    >>> batch.fetch_batch_results(name)                                                   # doctest: +SKIP
+    [{'category': 'Geography'}, {'category': 'French'}]
+    >>> for reply in batch.fetch_batch_replies(name):                                     # doctest: +SKIP
+    ...     print(reply.key, reply.text, reply.json.status, reply.metadata["finish_reason"])
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ import io
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from google import genai
+from google.genai import errors as genai_errors
 from google.genai import types
 
 from ..core.backoff import backoff_delay
@@ -39,9 +47,17 @@ from ..core.config import RetryConfig
 from ..core.errors import ConfigurationError
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
-from ..store.ledger import FAILED_STATES, TERMINAL_STATES, BatchLedger, LedgerEntry
+from ..store.ledger import FAILED_STATES, SUCCEEDED_STATE, TERMINAL_STATES, BatchLedger, LedgerEntry, key_fingerprint
 from ..sync import run_sync
-from .batch_errors import BatchDeadlineError, BatchJobFailedError, BatchJobNotDoneError
+from .batch_errors import (
+    BatchCancelError,
+    BatchDeadlineError,
+    BatchJobFailedError,
+    BatchJobLostError,
+    BatchJobLostWarning,
+    BatchJobNotDoneError,
+    BatchRequestsFailedError,
+)
 from .batch_replies import BatchReply, RawReply, read_jsonl, to_reply
 from .batch_requests import (
     BatchPayload,
@@ -50,12 +66,13 @@ from .batch_requests import (
     inlined_requests,
     jsonl_lines,
     payload_fingerprint,
+    request_config,
 )
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
 from .strategy import GeminiStrategy
 
-__all__ = ["DEFAULT_INLINE_LIMIT_BYTES", "GeminiBatch", "job_state"]
+__all__ = ["BATCH_API_VERSION", "DEFAULT_INLINE_LIMIT_BYTES", "GeminiBatch", "job_state"]
 
 T = TypeVar("T")
 
@@ -67,6 +84,10 @@ _CLASSIFIER = GeminiErrorClassifier()
 # How many of the account's newest jobs to look through for an unrecorded one (see GeminiBatch._unrecorded_job).
 _UNRECORDED_SEARCH = 500
 
+BATCH_API_VERSION = "v1beta"
+"""The API version every batch and file call uses: the Developer API serves ``batches`` and ``files`` only there."""
+_PINNED: dict[str, Any] = {"http_options": {"api_version": BATCH_API_VERSION}}
+
 OnState = Callable[[types.BatchJob], None]
 
 
@@ -76,6 +97,13 @@ def job_state(job: types.BatchJob) -> str:
     if state is None:
         return "JOB_STATE_UNSPECIFIED"
     return state.name if isinstance(state, types.JobState) else str(state)
+
+
+def _ended(job: types.BatchJob) -> bool:
+    """The job reached an end state with everything it will have: a SUCCEEDED job only once its output is
+    attached (the API may report SUCCEEDED a moment before it attaches the output)."""
+    state = job_state(job)
+    return state in TERMINAL_STATES and (state != SUCCEEDED_STATE or job.dest is not None)
 
 
 class GeminiBatch:
@@ -126,7 +154,18 @@ class GeminiBatch:
         return self.strategy.model
 
     def __repr__(self) -> str:
-        return f"GeminiBatch(strategy={self.strategy!r}, filter_json={self.filter_json})"
+        return f"{type(self).__name__}(strategy={self.strategy!r}, filter_json={self.filter_json})"
+
+    @property
+    def endpoint(self) -> tuple[str, str | None]:
+        """``(base URL, key fingerprint)`` of the client: what a ledger entry belongs to (never the key itself)."""
+        api = self.client._api_client
+        return str(api._http_options.base_url or ""), key_fingerprint(api.api_key)
+
+    def owns(self, entry: LedgerEntry) -> bool:
+        """Whether ``entry`` was created at this batch's endpoint with its key (rows older than endpoint tracking
+        count as owned: the API tells whether it knows them)."""
+        return entry.endpoint is None or (entry.endpoint, entry.key_fingerprint) == self.endpoint
 
     # ------------------------------------------------------------------------------------------------ create
     async def acreate_batch_job(
@@ -145,6 +184,7 @@ class GeminiBatch:
             batch_payload: prompts, each a string or a sequence of strings (``[["p1"], ["p2", "context"]]``).
             filter_json: read each reply's JSON (lossless: see :func:`~notebookllm.gemini.parse_json_reply`);
                 default: the batch's ``filter_json``. Needs a strategy without ``response_schema``/``response_parser``.
+                The requests ask for JSON output unless the strategy set a ``response_mime_type`` itself.
             display_name: the job's display name (default ``notebookllm``). The API gets it with a
                 ``#<payload fingerprint>`` tag appended, by which a job submitted by a process that died before
                 recording it is found and adopted instead of being submitted again.
@@ -154,12 +194,12 @@ class GeminiBatch:
             ConfigurationError: an empty payload or prompt, bad item ids, ``filter_json`` with a schema.
         """
         filter_json = self.filter_json if filter_json is None else filter_json
-        if filter_json and (self.strategy.response_schema is not None or self.strategy.response_parser is not None):
-            raise ConfigurationError("filter_json reads raw text: use it without response_schema/response_parser")
+        self._check_filter_json(filter_json)
         requests = build_requests(self.strategy, batch_payload, item_ids)
         fingerprint = payload_fingerprint(self.strategy, requests, filter_json=filter_json)
-        existing = self.ledger.reusable(fingerprint)
-        if existing is not None:
+        endpoint, key = self.endpoint
+        existing = self.ledger.reusable(fingerprint, endpoint=endpoint, key_fingerprint=key)
+        if existing is not None and await self._still_known(existing):
             _log.info("batch job %s holds this payload (%s); not submitting again", existing.name, existing.state)
             return existing.name
         tag = f"#{fingerprint[:16]}"
@@ -179,9 +219,24 @@ class GeminiBatch:
                 request_keys={r.key: r.item_id for r in requests},
                 options=options,
                 state=job_state(job),
+                endpoint=endpoint,
+                key_fingerprint=key,
             )
         )
         return str(job.name)
+
+    async def _still_known(self, entry: LedgerEntry) -> bool:
+        """Whether the API still knows the recorded job; a lost one is marked so, with a warning."""
+        try:
+            await self.aget_batch_job(entry.name)
+        except BatchJobLostError as exc:
+            warnings.warn(
+                f"{exc}; it is kept in the ledger, marked lost, and this payload is submitted again",
+                BatchJobLostWarning,
+                stacklevel=4,
+            )
+            return False
+        return True
 
     async def _unrecorded_job(self, tag: str) -> types.BatchJob | None:
         """The job this payload already became that the ledger never heard of — submitted by a process that died
@@ -197,18 +252,20 @@ class GeminiBatch:
     ) -> types.BatchJob:
         """One ``batches.create`` for ``requests``: inline, or as an uploaded JSONL file above the inline limit
         (noted in ``options["source"]``)."""
-        inlined = inlined_requests(self.strategy, requests)
+        inlined = inlined_requests(request_config(self.strategy, filter_json=options["filter_json"]), requests)
         lines = jsonl_lines(self.client, inlined)
         source: str | list[types.InlinedRequest] = inlined
         options["source"] = "inline"
         if sum(len(line) + 1 for line in lines) > self.inline_limit_bytes:
             uploaded = await self.client.aio.files.upload(
                 file=io.BytesIO(b"\n".join(lines) + b"\n"),
-                config={"mime_type": "jsonl", "display_name": f"notebookllm-{fingerprint[:12]}-input"},
+                config={"mime_type": "jsonl", "display_name": f"notebookllm-{fingerprint[:12]}-input", **_PINNED},
             )
             source = str(uploaded.name)
             options.update(source="file", input_file=source)
-        return await self.client.aio.batches.create(model=self.model, src=source, config={"display_name": display_name})
+        return await self.client.aio.batches.create(
+            model=self.model, src=source, config={"display_name": display_name, **_PINNED}
+        )
 
     def create_batch_job(
         self,
@@ -225,8 +282,22 @@ class GeminiBatch:
 
     # ------------------------------------------------------------------------------------------------ status
     async def aget_batch_job(self, name: str) -> types.BatchJob:
-        """The job as the API reports it now (``.state``, ``.done``-like end time, ...); records its state."""
-        job = await self.client.aio.batches.get(name=name)
+        """The job as the API reports it now (``.state``, ``.done``, end time, ...); records its state.
+
+        Raises:
+            BatchJobLostError: the API does not know a job the ledger recorded at this endpoint with this key
+                (it is marked lost in the ledger).
+            google.genai.errors.APIError: any other error (a job the ledger never heard of answers 404 as is).
+        """
+        try:
+            job = await self.client.aio.batches.get(name=name, config=_PINNED)
+        except genai_errors.ClientError as exc:
+            entry = self.ledger.get(name)
+            if exc.code != 404 or entry is None or not self.owns(entry):
+                raise
+            reason = f"{self.endpoint[0]} answered {exc.code} {exc.status or ''} for it".replace("  ", " ")
+            self.ledger.mark_lost(name, reason)
+            raise BatchJobLostError(name, entry.state, reason) from exc
         self._observe(job)
         return job
 
@@ -243,7 +314,8 @@ class GeminiBatch:
         deadline: float | None = None,
         on_state: OnState | None = None,
     ) -> types.BatchJob:
-        """Poll until the job ends (any end state: check :func:`job_state`) and return it.
+        """Poll until the job ends (any end state: check :func:`job_state`; a SUCCEEDED job once its output is
+        attached) and return it.
 
         Polls at once, then after ``poll_initial`` seconds, doubling (with jitter) up to ``poll_max``, on the
         event loop's clock. A transient error while polling (network, timeout, 429, 5xx) is logged and polled
@@ -274,7 +346,7 @@ class GeminiBatch:
                 state = job_state(job)
                 if on_state is not None:
                     on_state(job)
-                if state in TERMINAL_STATES:
+                if _ended(job):
                     return job
             delay = backoff_delay(schedule, polls)
             if give_up is not None:
@@ -299,19 +371,49 @@ class GeminiBatch:
         )
 
     # ------------------------------------------------------------------------------------------------ results
-    async def afetch_batch_results(self, name: str, *, contexts: Sequence[Any] | None = None) -> list[BatchReply]:
-        """Every request's reply in payload order: successes and per-request errors alike (see
-        :class:`~notebookllm.gemini.BatchReply`). Marks the job fetched in the ledger.
+    async def afetch_batch_results(self, name: str) -> list[Any]:
+        """The seed guide's results: each request's value in payload order — the parsed JSON value itself with
+        ``filter_json=True`` (dicts, lists, ...), else what the strategy's online call returns for it (the text by
+        default; a ``GeminiResponse`` with ``include_metadata``; the schema's object with ``response_schema``).
+        Marks the job fetched in the ledger.
+
+        A failed request raises rather than passing ``None`` off as a value, and loses nothing: the exception
+        carries every value and every rich reply, good ones intact. :meth:`afetch_batch_replies` returns failures
+        in place instead.
 
         Raises:
-            BatchJobNotDoneError: (a ``ValueError``) the job is still pending or running.
+            BatchJobNotDoneError: (a ``ValueError``) the job is still pending or running, or its output is not
+                attached yet.
+            BatchJobFailedError: (an ``LLMProviderError``) the job ended FAILED, EXPIRED or CANCELLED.
+            BatchRequestsFailedError: (an ``LLMProviderError``) some requests failed; ``.failed_keys`` names them,
+                ``.results`` / ``.replies`` hold every request's outcome in order.
+            BatchJobLostError: (an ``LLMProviderError``) the API no longer knows the job.
+        """
+        replies = await self.afetch_batch_replies(name)
+        if not all(reply.ok for reply in replies):
+            raise BatchRequestsFailedError(name, replies)
+        return [reply.output for reply in replies]
+
+    def fetch_batch_results(self, name: str) -> list[Any]:
+        """:meth:`afetch_batch_results`, synchronously."""
+        return run_sync(self.afetch_batch_results(name))
+
+    async def afetch_batch_replies(self, name: str, *, contexts: Sequence[Any] | None = None) -> list[BatchReply]:
+        """Every request's rich reply in payload order, successes and per-request errors alike: key, result row
+        (output or error, tokens, finish reason, safety ratings, cost at the batch price), raw text, and with
+        ``filter_json`` how the JSON was found (see :class:`~notebookllm.gemini.BatchReply`). Marks the job fetched.
+
+        Raises:
+            BatchJobNotDoneError: (a ``ValueError``) the job is still pending or running, or its output is not
+                attached yet.
             BatchJobFailedError: the job ended FAILED, EXPIRED or CANCELLED; ``.state`` says which.
+            BatchJobLostError: the API no longer knows the job.
         """
         job = await self.aget_batch_job(name)
         state = job_state(job)
         if state in FAILED_STATES:
             raise BatchJobFailedError(name, state)
-        if state not in TERMINAL_STATES:
+        if not _ended(job):
             raise BatchJobNotDoneError(name, state)
         entry = self.ledger.get(name)
         raw = await self._raw_replies(job)
@@ -336,25 +438,48 @@ class GeminiBatch:
             self.ledger.mark_fetched(name)
         return replies
 
-    def fetch_batch_results(self, name: str) -> list[BatchReply]:
-        """:meth:`afetch_batch_results`, synchronously."""
-        return run_sync(self.afetch_batch_results(name))
+    def fetch_batch_replies(self, name: str) -> list[BatchReply]:
+        """:meth:`afetch_batch_replies`, synchronously."""
+        return run_sync(self.afetch_batch_replies(name))
 
     # ------------------------------------------------------------------------------------------------ others
     async def acancel_batch_job(self, name: str) -> None:
         """Ask the API to cancel the job (``batches.cancel``; the job and its record are kept) and record the
-        state it reports afterwards."""
-        await self.client.aio.batches.cancel(name=name)
-        await self.aget_batch_job(name)
+        state it reports afterwards.
+
+        Raises:
+            BatchCancelError: (an ``LLMProviderError``) the API refused, or the job had already ended (its
+                ``state`` says how), as the seed guide warns for a completed or failed job.
+        """
+        try:
+            await self.client.aio.batches.cancel(name=name, config=_PINNED)
+        except genai_errors.APIError as exc:
+            entry = self.ledger.get(name)
+            raise BatchCancelError(
+                name, entry.state if entry else "unknown", f"cancelling {name} failed: {exc}"
+            ) from exc
+        state = job_state(await self.aget_batch_job(name))
+        if state != "JOB_STATE_CANCELLED":
+            raise BatchCancelError(name, state, f"batch job {name} had already ended {state}; nothing to cancel")
 
     def cancel_batch_job(self, name: str) -> None:
         """:meth:`acancel_batch_job`, synchronously."""
         run_sync(self.acancel_batch_job(name))
 
+    async def adelete_batch_job(self, name: str) -> None:
+        """Delete the job at the API (``batches.delete``: it and its results are gone there; cancel does not do
+        this). The ledger keeps its row, marked lost ("deleted"), so it is never reused or polled."""
+        await self.client.aio.batches.delete(name=name, config=_PINNED)
+        self.ledger.mark_lost(name, "deleted with batches.delete")
+
+    def delete_batch_job(self, name: str) -> None:
+        """:meth:`adelete_batch_job`, synchronously."""
+        run_sync(self.adelete_batch_job(name))
+
     async def alist_batch_jobs(self, *, limit: int = 100) -> list[types.BatchJob]:
         """The account's batch jobs, newest first, at most ``limit`` (not only those of this ledger)."""
         jobs: list[types.BatchJob] = []
-        async for job in await self.client.aio.batches.list(config={"page_size": min(limit, 100)}):
+        async for job in await self.client.aio.batches.list(config={"page_size": min(limit, 100), **_PINNED}):
             jobs.append(job)
             if len(jobs) >= limit:
                 break
@@ -386,7 +511,7 @@ class GeminiBatch:
             name, poll_initial=poll_initial, poll_max=poll_max, deadline=deadline, on_state=on_state
         )
         try:
-            replies = await self.afetch_batch_results(name, contexts=[i.context for i in items])
+            replies = await self.afetch_batch_replies(name, contexts=[i.context for i in items])
         except BatchJobFailedError as exc:
             start, end = _timing(job)
             return [
@@ -405,6 +530,10 @@ class GeminiBatch:
         return [reply.result for reply in replies]
 
     # ------------------------------------------------------------------------------------------------ helpers
+    def _check_filter_json(self, filter_json: bool) -> None:
+        if filter_json and (self.strategy.response_schema is not None or self.strategy.response_parser is not None):
+            raise ConfigurationError("filter_json reads raw text: use it without response_schema/response_parser")
+
     def _observe(self, job: types.BatchJob) -> None:
         entry: LedgerEntry | None = self.ledger.get(str(job.name))
         state = job_state(job)
@@ -417,7 +546,7 @@ class GeminiBatch:
         if dest is None:
             return []
         if dest.file_name:
-            return read_jsonl(await self.client.aio.files.download(file=dest.file_name))
+            return read_jsonl(await self.client.aio.files.download(file=dest.file_name, config=_PINNED))
         return [
             # InlinedResponse.metadata (the key) is missing in google-genai 1.49: those map by position.
             RawReply(key=(getattr(r, "metadata", None) or {}).get("key"), response=r.response,
@@ -438,11 +567,19 @@ def _match(keys: list[str], raw: list[RawReply]) -> dict[str, RawReply]:
 
 
 def _prompt_text(prompt: str | os.PathLike[str]) -> str:
-    """A prompt given as text or as the path of a file holding it."""
-    path = Path(prompt)
-    if isinstance(prompt, os.PathLike) or (len(str(prompt)) < 1024 and "\n" not in str(prompt) and path.is_file()):
-        return path.read_text(encoding="utf-8")
-    return str(prompt)
+    """A prompt given as text or as the path of a file holding it: a path object, or a one-line string naming an
+    existing file, is read. A one-line string without spaces that ends in a file suffix (``prompts/x.md``) but
+    names no file is refused: sending a mistyped path as the prompt would fail silently."""
+    text = str(prompt)
+    one_line = len(text) < 1024 and "\n" not in text
+    if isinstance(prompt, os.PathLike) or (one_line and Path(text).is_file()):
+        try:
+            return Path(prompt).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read the prompt file {text!r}: {exc}") from None
+    if one_line and " " not in text and Path(text).suffix[1:].isalpha():
+        raise ConfigurationError(f"the prompt {text!r} looks like a file path, but no such file exists")
+    return text
 
 
 def _timing(job: types.BatchJob) -> tuple[float, float]:

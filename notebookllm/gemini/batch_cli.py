@@ -105,17 +105,23 @@ def _create(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger)
 
 def _status(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
     from .batch import job_state
+    from .batch_errors import BatchJobLostError
 
     batch = _batch(client, ledger)
+    code = 0
     for name in args.names:
-        print(f"{name}: {job_state(batch.get_batch_job(name))}")
-    return 0
+        try:
+            print(f"{name}: {job_state(batch.get_batch_job(name))}")
+        except BatchJobLostError as exc:
+            print(f"{name}: LOST ({exc.reason}; kept in the ledger, marked lost)")
+            code = 1
+    return code
 
 
 def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
     from ..store.ledger import FAILED_STATES
     from .batch import job_state
-    from .batch_errors import BatchJobError
+    from .batch_errors import BatchJobError, BatchJobLostError
 
     refetch = args.refetch_hours is not None
     if refetch:
@@ -125,6 +131,9 @@ def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) 
         entries = [ledger.get(name) or _unrecorded(name) for name in args.job_names]
     else:
         entries = ledger.unfetched()
+    if not args.job_names:  # jobs created at another endpoint or with another key are not this client's to poll
+        owner = _batch(client, ledger)
+        entries = [entry for entry in entries if owner.owns(entry)]
     print(f"\nChecking {len(entries)} job(s)...")
     counts = dict.fromkeys(("Checked", "Completed", "Failed", "Still pending", "Refetched"), 0)
     out = args.output.open("a", encoding="utf-8") if args.output is not None else None
@@ -134,13 +143,18 @@ def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) 
             label = f" ({entry.display_name})" if entry.display_name else ""
             print(f"\nJob {entry.name}{label}")
             batch = _batch(client, ledger, entry.model)
-            state = job_state(batch.get_batch_job(entry.name))
+            try:
+                state = job_state(batch.get_batch_job(entry.name))
+            except BatchJobLostError as exc:
+                print(f"  Lost: {exc.reason} (kept in the ledger, marked lost)")
+                counts["Failed"] += 1
+                continue
             print(f"  Status: {state.removeprefix('JOB_STATE_')}")
             if state in FAILED_STATES:
                 counts["Failed"] += 1
                 continue
             try:
-                replies = batch.fetch_batch_results(entry.name)
+                replies = batch.fetch_batch_replies(entry.name)
             except BatchJobError:
                 counts["Still pending"] += 1
                 continue
@@ -158,11 +172,19 @@ def _fetch(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) 
 
 
 def _cancel(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:
+    from ..core.errors import LLMProviderError
+
     batch = _batch(client, ledger)
+    code = 0
     for name in args.names:
-        batch.cancel_batch_job(name)
-        print(f"Cancelled job: {name}")
-    return 0
+        try:
+            batch.cancel_batch_job(name)
+        except LLMProviderError as exc:  # the seed guide's "Cancellation failed"; the other jobs still go
+            print(f"Cancellation failed: {exc}")
+            code = 1
+        else:
+            print(f"Cancelled job: {name}")
+    return code
 
 
 def _list(args: argparse.Namespace, client: genai.Client, ledger: BatchLedger) -> int:

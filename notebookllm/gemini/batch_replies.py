@@ -4,11 +4,11 @@ Every reply goes through the strategy's own reply path (``GeminiStrategy._finish
 safety ratings, blocked detection, parsing) inside an attempt context, the way the processor runs an online
 attempt; only the cost is then re-estimated at the batch price. So a batch row and an online row of the same
 prompt look alike, and a blocked reply, an empty one or one that does not parse becomes a failed row, not an
-exception for the whole job. A per-request ``error`` becomes the SDK's own ``ClientError`` / ``ServerError``,
-classified like an online failure.
+exception for the whole job. A per-request ``error`` (gRPC-coded as the API sends it, or HTTP-coded) becomes the
+SDK's own ``ClientError`` / ``ServerError`` with the HTTP code, classified like an online failure.
 
 Example:
-    >>> reply = batch.fetch_batch_results(name)[0]                          # doctest: +SKIP
+    >>> reply = batch.fetch_batch_replies(name)[0]                          # doctest: +SKIP
     >>> reply.ok, reply.output, reply.text, reply.metadata["finish_reason"]  # doctest: +SKIP
     (True, 'Geography', 'Geography', 'STOP')
 """
@@ -98,8 +98,10 @@ def to_reply(
     filter_json: bool,
     timing: tuple[float, float],
     context: Any = None,
+    batch: bool = True,
 ) -> BatchReply:
-    """The :class:`BatchReply` of ``raw`` (see the module docstring); ``timing`` is the job's (start, end)."""
+    """The :class:`BatchReply` of ``raw`` (see the module docstring); ``timing`` is the job's (start, end);
+    ``batch=False`` prices an online reply read the same way (``GeminiLLM.generate``)."""
     ctx = AttemptContext(item_id, 1)
     token = _enter(ctx)
     output: Any = None
@@ -124,7 +126,7 @@ def to_reply(
     finally:
         _exit(token)
     billed = ctx.billed or TokenUsage()
-    ctx.annotate(cost_usd=estimate_cost(billed, strategy.model, batch=True))
+    ctx.annotate(cost_usd=estimate_cost(billed, strategy.model, batch=batch))
     started, finished = timing
     result: WorkItemResult[Any, Any] = WorkItemResult(
         item_id,
@@ -161,10 +163,43 @@ def read_jsonl(data: bytes) -> list[RawReply]:
     return replies
 
 
+# google.rpc.Code → the HTTP status the API answers online with the same error (google/rpc/code.proto).
+_GRPC_TO_HTTP = {
+    1: (499, "CANCELLED"),
+    2: (500, "UNKNOWN"),
+    3: (400, "INVALID_ARGUMENT"),
+    4: (504, "DEADLINE_EXCEEDED"),
+    5: (404, "NOT_FOUND"),
+    6: (409, "ALREADY_EXISTS"),
+    7: (403, "PERMISSION_DENIED"),
+    8: (429, "RESOURCE_EXHAUSTED"),
+    9: (400, "FAILED_PRECONDITION"),
+    10: (409, "ABORTED"),
+    11: (400, "OUT_OF_RANGE"),
+    12: (501, "UNIMPLEMENTED"),
+    13: (500, "INTERNAL"),
+    14: (503, "UNAVAILABLE"),
+    15: (500, "DATA_LOSS"),
+    16: (401, "UNAUTHENTICATED"),
+}
+# The status name an HTTP code goes with online: the lowest gRPC code mapping to it, but INTERNAL for 500.
+_HTTP_STATUS = {**{http: name for _, (http, name) in sorted(_GRPC_TO_HTTP.items(), reverse=True)}, 500: "INTERNAL"}
+
+
 def _api_error(error: Mapping[str, Any]) -> genai_errors.APIError:
-    """A per-request error as the exception the SDK raises for the same error online."""
+    """A per-request error as the exception the SDK raises for the same error online.
+
+    A batch output's per-request ``error`` is a ``google.rpc.Status``, whose ``code`` is a gRPC code (3, 8, 14,
+    ...), not an HTTP status; HTTP-coded errors are taken as they are. Either way the exception carries the HTTP
+    code and status name an online call would, so it is classified (retryable, rate limit, ...) the same way.
+    """
     code = int(error.get("code") or 500)
-    body = {"error": dict(error)}
+    if code in _GRPC_TO_HTTP:
+        code, status = _GRPC_TO_HTTP[code]
+    else:
+        status = _HTTP_STATUS.get(code, "UNKNOWN")
+    # the SDK's JobError keeps no status name: put back the one the online error carries
+    body = {"error": {**error, "code": code, "status": error.get("status") or status}}
     if 400 <= code < 500:
         return genai_errors.ClientError(code, body)
     if 500 <= code < 600:

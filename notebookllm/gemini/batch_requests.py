@@ -25,7 +25,15 @@ from ..core.errors import ConfigurationError
 from ..core.strategy import fingerprint_digest
 from .strategy import GeminiStrategy
 
-__all__ = ["BatchPayload", "BatchRequest", "build_requests", "inlined_requests", "jsonl_lines", "payload_fingerprint"]
+__all__ = [
+    "BatchPayload",
+    "BatchRequest",
+    "build_requests",
+    "inlined_requests",
+    "jsonl_lines",
+    "payload_fingerprint",
+    "request_config",
+]
 
 PromptParts = str | Sequence[str]
 BatchPayload = Sequence[PromptParts]
@@ -67,11 +75,20 @@ def payload_fingerprint(strategy: GeminiStrategy[Any], requests: Sequence[BatchR
     return fingerprint_digest({"request": strategy._request_identity, "requests": sent, "options": options})
 
 
-def inlined_requests(strategy: GeminiStrategy[Any], requests: Sequence[BatchRequest]) -> list[types.InlinedRequest]:
+def request_config(strategy: GeminiStrategy[Any], *, filter_json: bool) -> types.GenerateContentConfig:
+    """The config a job's requests (and ``GeminiLLM.generate``) send: the strategy's, asking for JSON output
+    (``response_mime_type="application/json"``) when ``filter_json`` wants JSON and the strategy chose no MIME type.
+    """
+    if not filter_json or strategy.config.response_mime_type is not None:
+        return strategy.config
+    return strategy.config.model_copy(update={"response_mime_type": "application/json"})
+
+
+def inlined_requests(
+    config: types.GenerateContentConfig, requests: Sequence[BatchRequest]
+) -> list[types.InlinedRequest]:
     """The requests as the SDK's inline source, each carrying its key in ``metadata``."""
-    return [
-        types.InlinedRequest(contents=r.contents, config=strategy.config, metadata={"key": r.key}) for r in requests
-    ]
+    return [types.InlinedRequest(contents=r.contents, config=config, metadata={"key": r.key}) for r in requests]
 
 
 def jsonl_lines(client: genai.Client, inlined: Sequence[types.InlinedRequest]) -> list[bytes]:

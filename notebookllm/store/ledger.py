@@ -5,6 +5,10 @@ What it is for:
 * **No duplicate jobs.** A job is recorded with a fingerprint of its payload (requests and settings). Creating
   the same payload again finds the recorded job (:meth:`BatchLedger.reusable`) unless it ended FAILED, EXPIRED
   or CANCELLED, so a re-run cell or script re-attaches to its job instead of paying twice.
+* **Jobs belong to an endpoint and a key.** Each row keeps the base URL and a fingerprint of the API key (never
+  the key) it was created with; only rows of the current endpoint and key are re-attached to, so switching from
+  the emulator to a real key, or between keys, never polls a job the endpoint cannot know. A job the API reports
+  as gone is kept, marked lost with the reason (:meth:`BatchLedger.mark_lost`), and no longer reused.
 * **Mapping back.** Each request of a job carries a key; the row maps keys to the caller's item ids.
 * **Refetching.** :meth:`BatchLedger.completed_since` selects jobs by when they *completed*, not when they were
   created, and a refetch never clears a completion marker: the ``fetched_at`` marker is only ever set after a
@@ -27,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -38,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["FAILED_STATES", "SUCCEEDED_STATE", "TERMINAL_STATES", "BatchLedger", "LedgerEntry"]
+__all__ = ["FAILED_STATES", "SUCCEEDED_STATE", "TERMINAL_STATES", "BatchLedger", "LedgerEntry", "key_fingerprint"]
 
 SUCCEEDED_STATE = "JOB_STATE_SUCCEEDED"
 FAILED_STATES = frozenset({"JOB_STATE_FAILED", "JOB_STATE_EXPIRED", "JOB_STATE_CANCELLED"})
@@ -57,6 +62,9 @@ _COLUMNS = (
     "updated_at",
     "completed_at",
     "fetched_at",
+    "endpoint",
+    "key_fingerprint",
+    "lost_reason",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM batch_jobs"
 _FAILED_SQL = ", ".join(f"'{state}'" for state in sorted(FAILED_STATES))
@@ -78,6 +86,9 @@ class LedgerEntry:
         created_at / updated_at: epoch seconds (ledger clock).
         completed_at: when the job reached an end state (the server's end time when it gave one), else ``None``.
         fetched_at: when its results were last fetched successfully, else ``None``.
+        endpoint: the base URL the job was created at (``None`` for rows recorded before endpoints were kept).
+        key_fingerprint: a digest of the API key it was created with (see :func:`key_fingerprint`), never the key.
+        lost_reason: why the job is lost (the API no longer knows it), else ``None``.
     """
 
     name: str
@@ -91,6 +102,9 @@ class LedgerEntry:
     updated_at: float = 0.0
     completed_at: float | None = None
     fetched_at: float | None = field(default=None)
+    endpoint: str | None = None
+    key_fingerprint: str | None = None
+    lost_reason: str | None = None
 
     @property
     def done(self) -> bool:
@@ -132,6 +146,9 @@ class BatchLedger:
             entry.updated_at,
             entry.completed_at,
             entry.fetched_at,
+            entry.endpoint,
+            entry.key_fingerprint,
+            entry.lost_reason,
         )
         sql = f"INSERT OR REPLACE INTO batch_jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
         self._db.run(lambda conn: conn.execute(sql, row))
@@ -140,10 +157,26 @@ class BatchLedger:
         """The recorded job ``name``, or ``None``."""
         return _first(self._select("WHERE name = ?", (name,)))
 
-    def reusable(self, fingerprint: str) -> LedgerEntry | None:
-        """The newest job with this payload fingerprint that did not end FAILED, EXPIRED or CANCELLED."""
-        where = f"WHERE fingerprint = ? AND state NOT IN ({_FAILED_SQL}) ORDER BY created_at DESC LIMIT 1"
-        return _first(self._select(where, (fingerprint,)))
+    def reusable(
+        self, fingerprint: str, *, endpoint: str | None = None, key_fingerprint: str | None = None
+    ) -> LedgerEntry | None:
+        """The newest job with this payload fingerprint, created at ``endpoint`` with the key of
+        ``key_fingerprint``, that did not end FAILED, EXPIRED or CANCELLED and is not lost. Rows recorded before
+        endpoints were kept match any endpoint (the API says whether it knows them)."""
+        where = (
+            f"WHERE fingerprint = ? AND state NOT IN ({_FAILED_SQL}) AND lost_reason IS NULL"
+            " AND (endpoint IS NULL OR (endpoint = ? AND key_fingerprint IS ?)) ORDER BY created_at DESC LIMIT 1"
+        )
+        return _first(self._select(where, (fingerprint, endpoint, key_fingerprint)))
+
+    def mark_lost(self, name: str, reason: str) -> None:
+        """Keep the job but mark it lost (the API no longer knows it): it is never reused or polled again."""
+        now = self._clock()
+        self._db.run(
+            lambda conn: conn.execute(
+                "UPDATE batch_jobs SET lost_reason = ?, updated_at = ? WHERE name = ?", (reason, now, name)
+            )
+        )
 
     def update_state(self, name: str, state: str, *, completed_at: float | None = None) -> None:
         """Record the state seen; an end state also records when the job completed (kept once set; default now)."""
@@ -161,15 +194,16 @@ class BatchLedger:
     def unfetched(self) -> list[LedgerEntry]:
         """Jobs whose results were never fetched and that may still have some (not FAILED/EXPIRED/CANCELLED),
         oldest first: what ``notebookllm batch fetch --check-all-pending`` checks."""
-        return self._select(f"WHERE fetched_at IS NULL AND state NOT IN ({_FAILED_SQL}) ORDER BY created_at")
+        where = f"WHERE fetched_at IS NULL AND state NOT IN ({_FAILED_SQL}) AND lost_reason IS NULL ORDER BY created_at"
+        return self._select(where)
 
     def completed_since(self, hours: float) -> list[LedgerEntry]:
-        """Jobs that *completed* successfully within the last ``hours`` (by completion time, not creation time),
-        oldest completion first."""
+        """Jobs that *completed* successfully within the last ``hours`` (by completion time, not creation time) and
+        are not lost, oldest completion first."""
         if hours < 0:
             raise ValueError(f"hours must not be negative, got {hours!r}")
         since = self._clock() - hours * 3600.0
-        where = "WHERE state = ? AND completed_at >= ? ORDER BY completed_at"
+        where = "WHERE state = ? AND completed_at >= ? AND lost_reason IS NULL ORDER BY completed_at"
         return self._select(where, (SUCCEEDED_STATE, since))
 
     def entries(self, *, limit: int | None = None) -> list[LedgerEntry]:
@@ -194,6 +228,17 @@ class BatchLedger:
     def _select(self, where: str, params: tuple[Any, ...] = ()) -> list[LedgerEntry]:
         rows = self._db.run(lambda conn: conn.execute(f"{_SELECT} {where}", params).fetchall())
         return [_entry(row) for row in rows]
+
+
+def key_fingerprint(api_key: str | None) -> str | None:
+    """A digest that tells keys apart without revealing them (16 hex digits of a salted SHA-256), or ``None``.
+
+    >>> key_fingerprint("k1") != key_fingerprint("k2") and "k1" not in key_fingerprint("k1")
+    True
+    """
+    if not api_key:
+        return None
+    return hashlib.sha256(b"notebookllm-ledger\0" + api_key.encode()).hexdigest()[:16]
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:

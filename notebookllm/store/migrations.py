@@ -79,7 +79,19 @@ def _v3_batch_jobs(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX batch_jobs_completed_at ON batch_jobs (completed_at)")
 
 
-_STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_responses, _v2_runs_and_cost, _v3_batch_jobs)
+def _v4_batch_job_endpoints(conn: sqlite3.Connection) -> None:
+    """Version 4: a ledger row belongs to the endpoint (base URL) and key (a fingerprint, never the key) it was
+    created with, and a job the API no longer knows is kept, marked lost with the reason."""
+    for column in ("endpoint", "key_fingerprint", "lost_reason"):
+        conn.execute(f"ALTER TABLE batch_jobs ADD COLUMN {column} TEXT")
+
+
+_STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_responses,
+    _v2_runs_and_cost,
+    _v3_batch_jobs,
+    _v4_batch_job_endpoints,
+)
 SCHEMA_VERSION = len(_STEPS)
 
 

@@ -84,3 +84,14 @@ def test_failed_jobs_are_counted_and_cancel_uses_batches_cancel(cli, tmp_path, e
     assert f"{name}  CANCELLED" in listing and "FAILED" in listing
     assert cli("list", "--remote") == 0 and name in capsys.readouterr().out
     assert len(BatchLedger(Store.open(tmp_path / "store.sqlite")).entries()) == 2
+
+
+def test_a_lost_job_and_a_refused_cancel_are_reported_not_raised(cli, prompts, emulator, capsys):
+    cli("create", str(prompts))
+    name = _job_name(capsys.readouterr().out)
+    assert cli("cancel", name) == 1  # it had finished: the guide's "Cancellation failed"
+    assert "Cancellation failed: " in capsys.readouterr().out
+    emulator.reset()  # the emulator restarted: it knows the job no more
+    assert cli("status", name) == 1
+    assert f"{name}: LOST" in capsys.readouterr().out
+    assert cli("fetch") == 0 and "Checking 0 job(s)" in capsys.readouterr().out  # a lost job is not pending

@@ -31,7 +31,7 @@ async def test_inline_job_packs_every_request_into_one_job_and_returns_them_in_o
     batch = make_batch(include_metadata=True)
     name = await batch.acreate_batch_job(PAYLOAD)
     assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="files.upload") == 0
-    replies = await batch.afetch_batch_results(name)
+    replies = await batch.afetch_batch_replies(name)
     assert [r.key for r in replies] == ["r000000", "r000001", "r000002"]
     assert [r.result.item_id for r in replies] == ["0", "1", "2"]
     assert all(r.ok for r in replies)
@@ -45,11 +45,11 @@ async def test_inline_job_packs_every_request_into_one_job_and_returns_them_in_o
 
 
 async def test_a_large_job_goes_as_a_jsonl_file_and_reads_back_like_the_inline_one(make_batch, emulator):
-    inline = await make_batch().afetch_batch_results(await make_batch().acreate_batch_job(PAYLOAD))
+    inline = await make_batch().afetch_batch_replies(await make_batch().acreate_batch_job(PAYLOAD))
     file_batch = make_batch(inline_limit_bytes=0, temperature=0.0)
     name = await file_batch.acreate_batch_job(PAYLOAD)
     assert emulator.count(endpoint="files.upload") >= 1 and file_batch.ledger.get(name).options["source"] == "file"
-    from_file = await file_batch.afetch_batch_results(name)
+    from_file = await file_batch.afetch_batch_replies(name)
     assert emulator.count(endpoint="files.download") == 1
     assert [r.key for r in from_file] == [r.key for r in inline]
     assert [r.ok for r in from_file] == [True, True, True]
@@ -59,7 +59,7 @@ async def test_per_request_errors_are_rows_and_the_good_replies_are_kept(make_ba
     payload = ["first", "second [[fail:503]]", "third [[fail:400]]", "fourth [[block]]", "fifth"]
     for inline_limit in (10**9, 0):  # inline and file jobs alike
         batch = make_batch(inline_limit_bytes=inline_limit)
-        replies = await batch.afetch_batch_results(await batch.acreate_batch_job(payload))
+        replies = await batch.afetch_batch_replies(await batch.acreate_batch_job(payload))
         assert [r.ok for r in replies] == [True, False, False, False, True]
         assert "first" in replies[0].text and "fifth" in replies[4].text
         assert isinstance(replies[1].error, genai_errors.ServerError) and replies[1].error.code == 503
@@ -77,7 +77,7 @@ async def test_a_schema_strategy_parses_batch_replies_as_it_parses_online_ones(m
 
     strategy = GeminiStrategy(emulator_client, MODEL, response_schema=Category, temperature=0.0)
     batch = GeminiBatch(strategy, ledger=BatchLedger(Store.open(memory=True)))
-    [reply] = await batch.afetch_batch_results(await batch.acreate_batch_job(["Categorise: Geography GCSE"]))
+    [reply] = await batch.afetch_batch_replies(await batch.acreate_batch_job(["Categorise: Geography GCSE"]))
     online, _ = await strategy.execute("Categorise: Geography GCSE", attempt=1, timeout=30)
     assert isinstance(reply.output, Category) and reply.output == online
 
@@ -89,7 +89,7 @@ async def test_a_job_that_ends_without_results_raises_with_its_state(make_batch,
     job = await batch.await_job(name, poll_initial=0.01)
     assert job_state(job) == f"JOB_STATE_{state}"
     with pytest.raises(BatchJobFailedError) as info:
-        await batch.afetch_batch_results(name)
+        await batch.afetch_batch_replies(name)
     assert info.value.state == f"JOB_STATE_{state}" and ledger.get(name).state == f"JOB_STATE_{state}"
     assert await batch.acreate_batch_job(["a", f"b {marker}"]) != name  # a failed job is not reused
 
@@ -101,7 +101,7 @@ async def test_a_stalled_job_stops_waiting_at_the_deadline_and_is_not_done(make_
         await batch.await_job(name, poll_initial=0.01, deadline=0.0)
     assert info.value.state == "JOB_STATE_PENDING" and ledger.get(name).state == "JOB_STATE_PENDING"
     with pytest.raises(ValueError):  # BatchJobNotDoneError, a ValueError as the seed guide documents
-        await batch.afetch_batch_results(name)
+        await batch.afetch_batch_replies(name)
 
 
 async def test_waiting_follows_the_lifecycle_on_the_emulator_clock(make_emulator):
@@ -111,7 +111,7 @@ async def test_waiting_follows_the_lifecycle_on_the_emulator_clock(make_emulator
     batch = GeminiBatch(GeminiStrategy(emu.client(), MODEL), ledger=ledger)
     name = await batch.acreate_batch_job(["one", "two"])
     with pytest.raises(BatchJobNotDoneError):
-        await batch.afetch_batch_results(name)
+        await batch.afetch_batch_replies(name)
     seen = []
 
     def advance(job: types.BatchJob) -> None:
@@ -131,7 +131,7 @@ async def test_a_network_blip_while_polling_does_not_fail_the_job(flaky_front, e
     job = await batch.await_job(name, poll_initial=0.001, poll_max=0.002)
     assert flaky_front.failed == 2 and job_state(job) == "JOB_STATE_SUCCEEDED"
     assert ledger.get(name).state == "JOB_STATE_SUCCEEDED"
-    assert [r.ok for r in await batch.afetch_batch_results(name)] == [True]
+    assert [r.ok for r in await batch.afetch_batch_replies(name)] == [True]
 
 
 async def test_a_permanent_error_while_polling_is_raised_and_records_nothing(make_batch):
@@ -167,7 +167,7 @@ def test_sync_twins_run_in_a_script(make_batch, emulator):
     name = batch.create_batch_job(PAYLOAD)
     assert batch.get_batch_job(name).done
     assert job_state(batch.wait(name, poll_initial=0.01)) == "JOB_STATE_SUCCEEDED"
-    assert len(batch.fetch_batch_results(name)) == 3 and len(batch.list_batch_jobs()) == 1
+    assert len(batch.fetch_batch_replies(name)) == 3 and len(batch.list_batch_jobs()) == 1
 
 
 async def test_a_job_submitted_but_never_recorded_is_adopted_not_submitted_again(make_batch, emulator):
@@ -187,7 +187,7 @@ async def test_a_job_submitted_but_never_recorded_is_adopted_not_submitted_again
     assert emulator.count(endpoint="batchGenerateContent") == 1  # adopted, not submitted again
     entry = batch.ledger.get(name)
     assert entry.display_name == "nightly" and entry.options == {"filter_json": False, "adopted": True}
-    assert len(await batch.afetch_batch_results(name)) == len(PAYLOAD)
+    assert len(await batch.afetch_batch_replies(name)) == len(PAYLOAD)
     # a different payload is still submitted
     await batch.acreate_batch_job(PAYLOAD[:1], display_name="nightly")
     assert emulator.count(endpoint="batchGenerateContent") == 2

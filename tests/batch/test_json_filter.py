@@ -36,7 +36,7 @@ def test_truncated_json_is_marked_and_keeps_every_complete_item():
 async def test_filter_json_reads_json_replies_and_marks_failures_per_request(make_batch):
     batch = make_batch(config={"response_mime_type": "application/json"}, filter_json=True)
     payload = ["Categorise: Geography", "Categorise: French [[bad-json]]", "plain [[recitation]]"]
-    replies = await batch.afetch_batch_results(await batch.acreate_batch_job(payload))
+    replies = await batch.afetch_batch_replies(await batch.acreate_batch_job(payload))
     good, cut, empty = replies
     assert good.ok and good.json.status == "json" and good.output == parse_json_reply(good.text).value
     assert cut.json is not None and cut.json.raw == cut.text  # the model's text is kept, whatever the parse
@@ -45,8 +45,17 @@ async def test_filter_json_reads_json_replies_and_marks_failures_per_request(mak
 
 
 @pytest.mark.sdk_compat
-async def test_prose_replies_without_json_are_error_rows_that_keep_the_text(make_batch):
-    batch = make_batch()
-    [reply] = await batch.afetch_batch_results(await batch.acreate_batch_job(["Describe tea"], filter_json=True))
+async def test_prose_replies_without_json_are_error_rows_that_keep_the_text(make_batch, emulator):
+    batch = make_batch(config={"response_mime_type": "text/plain"})  # an explicit MIME type is kept
+    [reply] = await batch.afetch_batch_replies(await batch.acreate_batch_job(["Describe tea"], filter_json=True))
     assert not reply.ok and isinstance(reply.error, JsonReplyError)
     assert reply.error.reply.raw == reply.text and reply.text
+
+
+@pytest.mark.sdk_compat
+async def test_filter_json_asks_for_json_output_and_results_are_the_values_themselves(make_batch):
+    batch = make_batch()  # no MIME type chosen: a filter_json job asks for JSON
+    name = await batch.acreate_batch_job(["Categorise: Geography GCSE", "Categorise: French GCSE"], filter_json=True)
+    values = await batch.afetch_batch_results(name)
+    replies = await batch.afetch_batch_replies(name)
+    assert values == [r.json.value for r in replies] and all(isinstance(v, dict) for v in values)

@@ -9,6 +9,7 @@ import pytest
 
 from notebookllm.emulator import ManualClock
 from notebookllm.store import SCHEMA_VERSION, BatchLedger, LedgerEntry, Store
+from notebookllm.store.ledger import key_fingerprint
 from notebookllm.store.migrations import upgrade
 
 HOUR = 3600.0
@@ -86,3 +87,18 @@ def test_the_ledger_lives_in_the_store_file_and_an_older_store_is_upgraded(tmp_p
         assert BatchLedger(reopened).get("batches/kept").display_name == "nightly"
     finally:
         reopened.close()
+
+
+def test_a_row_is_reused_only_at_its_endpoint_with_its_key_and_never_once_lost():
+    ledger = BatchLedger(Store.open(memory=True))
+    key_a, key_b = key_fingerprint("key-a"), key_fingerprint("key-b")
+    ledger.record(_entry("batches/a", fingerprint="same", endpoint="http://127.0.0.1:1/", key_fingerprint=key_a))
+    assert ledger.reusable("same", endpoint="http://127.0.0.1:1/", key_fingerprint=key_a).name == "batches/a"
+    assert ledger.reusable("same", endpoint="http://127.0.0.1:1/", key_fingerprint=key_b) is None
+    assert ledger.reusable("same", endpoint="https://generativelanguage.googleapis.com/", key_fingerprint=key_a) is None
+    ledger.mark_lost("batches/a", "gone")
+    assert ledger.reusable("same", endpoint="http://127.0.0.1:1/", key_fingerprint=key_a) is None
+    assert ledger.get("batches/a").lost_reason == "gone" and ledger.unfetched() == []
+    ledger.record(_entry("batches/from-v3", fingerprint="old"))  # recorded before endpoints were kept
+    assert ledger.reusable("old", endpoint="anything", key_fingerprint=key_b).name == "batches/from-v3"
+    assert key_a != key_b and "key-a" not in key_a

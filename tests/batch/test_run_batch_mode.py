@@ -10,7 +10,13 @@ import pytest
 
 import notebookllm.notebook as nb
 from notebookllm.core.errors import ConfigurationError, InvalidWorkItemError
-from notebookllm.gemini import BatchJobFailedError, GeminiCachedStrategy, GeminiStrategy, estimate_cost
+from notebookllm.gemini import (
+    BatchJobFailedError,
+    BatchJobLostWarning,
+    GeminiCachedStrategy,
+    GeminiStrategy,
+    estimate_cost,
+)
 from notebookllm.notebook.progress import Progress
 from notebookllm.store import BatchLedger, Store
 
@@ -72,6 +78,22 @@ async def test_running_the_same_call_again_reattaches_to_its_job(emulator_client
                    progress=False)  # fmt: skip
     assert emulator.count(endpoint="batchGenerateContent") == 1  # e.g. after an interrupted wait or a restart
     assert list(again.df["output"]) == list(first.df["output"])
+
+
+async def test_the_same_cell_against_a_fresh_emulator_resubmits_with_a_warning_not_a_404(
+    emulator_client, emulator, store, df
+):
+    strategy = GeminiStrategy(emulator_client, MODEL)
+    first = await nb.arun(df, prompt="Review: {review}", strategy=strategy, store=store, mode="batch", cache="off",
+                          progress=False)  # fmt: skip
+    [old] = BatchLedger(store).entries()
+    emulator.reset()  # restarted at the same address, as after `python -m notebookllm emulator` is started again
+    with pytest.warns(BatchJobLostWarning, match=old.name):
+        again = await nb.arun(df, prompt="Review: {review}", strategy=strategy, store=store, mode="batch",
+                              cache="off", progress=False)  # fmt: skip
+    assert emulator.count(endpoint="batchGenerateContent") == 1  # submitted once more, not twice
+    assert list(again.df["success"]) == list(first.df["success"]) == [True, False, True, False]
+    assert BatchLedger(store).get(old.name).lost_reason is not None and len(BatchLedger(store).entries()) == 2
 
 
 def test_a_failed_job_fails_its_rows_and_keeps_them(emulator_client, store):

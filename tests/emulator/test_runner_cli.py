@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import signal
+import socket
 import subprocess
 import sys
 
@@ -10,7 +12,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
-from notebookllm.emulator import Emulator, EmulatorConfig
+from notebookllm.emulator import Emulator, EmulatorConfig, cli
 from notebookllm.emulator.latency import Latency
 
 MODEL = "gemini-2.5-flash"
@@ -99,9 +101,35 @@ def test_cli_serves_until_interrupted():
         assert (info.value.code, info.value.status) == (429, "RESOURCE_EXHAUSTED")
         details = info.value.details["error"]["details"]
         assert any(d["@type"].endswith("google.rpc.RetryInfo") for d in details)
+        other = genai.Client(vertexai=False, api_key="not-cli-key", http_options=types.HttpOptions(base_url=base_url))
+        with pytest.raises(errors.ClientError) as info:  # --api-key: only that key is accepted
+            other.models.generate_content(model=MODEL, contents="with another key")
+        assert info.value.code == 400 and "API key not valid" in info.value.message
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
+
+
+def test_cli_accepts_any_key_by_default_and_says_so():
+    with socket.socket() as probe:  # a port that was free a moment ago: the user's `--port P`
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "notebookllm", "emulator", "--port", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        banner = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in banner and "any API key" in banner
+        for key in ("AIza-my-real-looking-key", "x"):
+            options = types.HttpOptions(base_url=f"http://127.0.0.1:{port}")
+            client = genai.Client(vertexai=False, api_key=key, http_options=options)
+            assert client.models.generate_content(model=MODEL, contents="existing code, unchanged").text
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+    parser = argparse.ArgumentParser()
+    cli.configure(parser)  # what `python -m notebookllm emulator --help` prints
+    assert "accept any non-empty key" in " ".join(parser.format_help().split())
 
 
 def test_cli_rejects_bad_fault_kinds():
