@@ -63,6 +63,10 @@ _LAZY: dict[str, str] = {
         "notebookllm.gemini",
     ),
     **dict.fromkeys(("Comparison", "Results", "acompare", "arun", "compare", "run"), "notebookllm.notebook"),
+    **dict.fromkeys(
+        ("ConfusionMatrix", "Evaluation", "Judge", "JudgeVerdict", "Significance", "exact", "field", "judge"),
+        "notebookllm.notebook",
+    ),
     **dict.fromkeys(("BatchLedger", "CacheMode", "LedgerEntry", "Store"), "notebookllm.store"),
 }
 _SUBPACKAGES = frozenset({"core", "emulator", "gemini", "notebook", "store"})
@@ -95,7 +99,22 @@ if TYPE_CHECKING:
         parse_json_reply,
         set_price,
     )
-    from .notebook import Comparison, Results, acompare, arun, compare, run
+    from .notebook import (
+        Comparison,
+        ConfusionMatrix,
+        Evaluation,
+        Judge,
+        JudgeVerdict,
+        Results,
+        Significance,
+        acompare,
+        arun,
+        compare,
+        exact,
+        field,
+        judge,
+        run,
+    )
     from .store import BatchLedger, CacheMode, LedgerEntry, Store
 
 
@@ -133,9 +152,11 @@ __all__ = [
     "CacheVanishedError",
     "Comparison",
     "ConfigurationError",
+    "ConfusionMatrix",
     "DefaultErrorClassifier",
     "ErrorClassifier",
     "ErrorInfo",
+    "Evaluation",
     "FrameworkTimeoutError",
     "GeminiBatch",
     "GeminiBlockedError",
@@ -149,6 +170,8 @@ __all__ = [
     "ItemCancelledError",
     "JsonReply",
     "JsonReplyError",
+    "Judge",
+    "JudgeVerdict",
     "LLMCallStrategy",
     "LLMWorkItem",
     "LedgerEntry",
@@ -164,6 +187,7 @@ __all__ = [
     "Results",
     "RetryConfig",
     "RetryState",
+    "Significance",
     "Store",
     "TokenUsage",
     "WorkItemResult",
@@ -175,7 +199,10 @@ __all__ = [
     "connect",
     "current_attempt",
     "estimate_cost",
+    "exact",
+    "field",
     "job_state",
+    "judge",
     "parse_json_reply",
     "run",
     "set_price",

@@ -7,23 +7,35 @@ Example:
 """
 
 from .compare import Comparison, acompare, compare
+from .evaluation import ConfusionMatrix, Evaluation
+from .judge import Judge, JudgeVerdict, judge
 from .progress import Progress, ProgressState, TextProgress, WidgetProgress
 from .results import RESULT_DTYPES, SAFETY_COLUMNS, Results, RunSummary
 from .runner import RunInterruptedWarning, arun, run
+from .scoring import exact, field
+from .stats import Significance
 
 __all__ = [
     "RESULT_DTYPES",
     "SAFETY_COLUMNS",
     "Comparison",
+    "ConfusionMatrix",
+    "Evaluation",
+    "Judge",
+    "JudgeVerdict",
     "Progress",
     "ProgressState",
     "Results",
     "RunInterruptedWarning",
     "RunSummary",
+    "Significance",
     "TextProgress",
     "WidgetProgress",
     "acompare",
     "arun",
     "compare",
+    "exact",
+    "field",
+    "judge",
     "run",
 ]
