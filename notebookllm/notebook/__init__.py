@@ -7,6 +7,7 @@ Example:
 """
 
 from .compare import Comparison, acompare, compare
+from .estimate import Estimate, aestimate, estimate
 from .evaluation import ConfusionMatrix, Evaluation
 from .judge import Judge, JudgeVerdict, judge
 from .progress import Progress, ProgressState, TextProgress, WidgetProgress
@@ -20,6 +21,7 @@ __all__ = [
     "SAFETY_COLUMNS",
     "Comparison",
     "ConfusionMatrix",
+    "Estimate",
     "Evaluation",
     "Judge",
     "JudgeVerdict",
@@ -32,8 +34,10 @@ __all__ = [
     "TextProgress",
     "WidgetProgress",
     "acompare",
+    "aestimate",
     "arun",
     "compare",
+    "estimate",
     "exact",
     "field",
     "judge",
