@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Mapping, Sequence
@@ -26,7 +27,7 @@ import pandas as pd
 from ..core.errors import ConfigurationError
 from ..core.redaction import redact
 from .results import format_usd, is_missing
-from .scoring import RowScores, coerce_scorer
+from .scoring import RowScores, coerce_scorer, map_distinct, normalise_label
 from .stats import Significance, bootstrap_interval, macro_f1, mcnemar_exact, paired_bootstrap
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def resolve_labels(inputs: pd.DataFrame, labels: Labels) -> tuple[str, list[Any]
             raise ConfigurationError(
                 f"labels={labels!r} is not a column of the data; its columns are {', '.join(map(str, inputs.columns))}"
             )
-        return labels, list(inputs[labels].array)
+        return labels, inputs[labels].to_numpy(dtype=object).tolist()
     if isinstance(labels, pd.Series):
         if not labels.index.equals(inputs.index):
             raise ConfigurationError("a labels Series must have the data's index (one label per row)")
@@ -132,7 +133,7 @@ class Evaluation:
         self.rows = dict(rows)
         self.judged = dict(judged or {})
         self.seed = seed
-        self._labelled = ~np.fromiter((is_missing(v) for v in labels), dtype=bool, count=len(labels))
+        self._labelled = labelled_mask(labels)
 
     @property
     def binary(self) -> bool:
@@ -197,6 +198,7 @@ class Evaluation:
                                      "gives scores, not classes")  # fmt: skip
         labels, predicted = self._classes(variant)
         table = pd.crosstab(pd.Series(labels, name="label"), pd.Series(predicted, name="prediction"))
+        labels, predicted = labels.tolist(), predicted.tolist()
         classes = list(dict.fromkeys([*sorted(set(labels)), *sorted(set(predicted) - set(labels))]))
         return ConfusionMatrix(variant, table.reindex(index=sorted(set(labels)), columns=classes, fill_value=0))
 
@@ -302,25 +304,26 @@ class Evaluation:
             return float(np.count_nonzero(values >= pass_score))
         return float(values.sum())
 
-    def _classes(self, variant: str) -> tuple[list[Any], list[Any]]:
-        from .scoring import normalise_label
-
+    def _classes(self, variant: str) -> tuple[np.ndarray, np.ndarray]:
+        """The normalised labels of the labelled rows and ``variant``'s predictions on them (failed rows as
+        ``(failed)``, rows the scorer could not read as ``(scorer error)``)."""
         scored = self.rows[variant]
-        success = self.results[variant].df["success"].to_numpy()
-        labels, predicted = [], []
-        for i in np.flatnonzero(self._labelled):
-            labels.append(normalise_label(self.labels[i]))
-            if not success[i]:
-                predicted.append(_FAILED)
-            elif scored.errors[i] is not None:
-                predicted.append(_UNSCORED)
-            else:
-                predicted.append(scored.predicted[i] if scored.predicted is not None else None)
-        return labels, predicted
+        predicted = np.empty(len(self.labels), dtype=object)
+        predicted[:] = scored.predicted if scored.predicted is not None else [None] * len(self.labels)
+        predicted[np.fromiter((e is not None for e in scored.errors), dtype=bool, count=len(self.labels))] = _UNSCORED
+        predicted[~self.results[variant].df["success"].to_numpy()] = _FAILED
+        return self._normalised_labels[self._labelled], predicted[self._labelled]
+
+    @functools.cached_property
+    def _normalised_labels(self) -> np.ndarray:
+        labels = np.full(len(self.labels), None, dtype=object)
+        rows = np.flatnonzero(self._labelled)
+        labels[rows] = map_distinct(normalise_label, [self.labels[i] for i in rows])[0]
+        return labels
 
     def _macro_f1(self, variant: str) -> float:
         labels, predicted = self._classes(variant)
-        return macro_f1(pd.Series(predicted, dtype=object), pd.Series(labels, dtype=object))
+        return macro_f1(predicted, labels)
 
     def _keys(self, variant: str) -> list[Any]:
         """Each row's answer as the scorer compares it (categorical), else as agreement compares it."""
@@ -338,6 +341,13 @@ def _key_or_error(key: Any, output: Any) -> Any:
         return key(output)
     except Exception:  # the scorer's error is reported in scores; here the row just has no comparable answer
         return _UNSCORED
+
+
+def labelled_mask(labels: Sequence[Any]) -> np.ndarray:
+    """Rows whose label is present (not None, NA or NaN)."""
+    array = np.empty(len(labels), dtype=object)
+    array[:] = labels
+    return ~pd.isna(array)
 
 
 def _answers_cost(results: Results) -> float | None:
@@ -378,7 +388,7 @@ async def aevaluate(
 
     label_name, values = resolve_labels(inputs, labels)
     chosen = coerce_scorer(scorer)
-    labelled = ~np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+    labelled = labelled_mask(values)
     answered = {name: labelled & res.df["success"].to_numpy() for name, res in results.items()}
     judged: dict[str, Results] = {}
     if isinstance(chosen, Judge):

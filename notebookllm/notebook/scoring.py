@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel
 
 from ..core.redaction import redact
@@ -112,17 +113,18 @@ class ExactMatch(Scorer):
 
     def score_rows(self, outputs: Sequence[Any], labels: Sequence[Any], answered: np.ndarray) -> RowScores:
         n = len(outputs)
+        rows = np.flatnonzero(answered)
+        guesses, guess_errors = map_distinct(self.key, [outputs[i] for i in rows])
+        truths, truth_errors = map_distinct(normalise_label, [labels[i] for i in rows])
+        ok = np.array([a is None and b is None for a, b in zip(guess_errors, truth_errors, strict=True)], dtype=bool)
         values = np.full(n, math.nan)
+        values[rows[ok]] = (guesses[ok] == truths[ok]).astype(float)
         errors: list[str | None] = [None] * n
-        predicted: list[Any] = [None] * n
-        for i in np.flatnonzero(answered):
-            try:
-                predicted[i] = key = self.key(outputs[i])
-            except Exception as exc:  # a bad row is recorded, not allowed to stop the scoring
-                errors[i] = error_text(exc)
-                continue
-            values[i] = float(key == normalise_label(labels[i]))
-        return RowScores(values, errors, binary=True, predicted=predicted)
+        for i, a, b in zip(rows, guess_errors, truth_errors, strict=True):
+            errors[i] = a or b  # a bad row is recorded, not allowed to stop the scoring
+        predicted = np.full(n, None, dtype=object)
+        predicted[rows] = guesses
+        return RowScores(values, errors, binary=True, predicted=predicted.tolist())
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,25 @@ class CallableScorer(Scorer):
             except Exception as exc:
                 errors[i] = error_text(exc)
         return RowScores(values, errors, binary=all_bool)
+
+
+def map_distinct(fn: Callable[[Any], Any], values: list[Any]) -> tuple[np.ndarray, list[str | None]]:
+    """``fn`` of each value (an object array) and each value's error (``None`` where ``fn`` did not raise).
+
+    Text values repeat (a classifier's few classes): ``fn`` runs once per distinct string.
+    """
+    if values and all(type(v) is str for v in values):
+        codes, distinct = pd.factorize(np.array(values, dtype=object))
+    else:
+        codes, distinct = np.arange(len(values)), values
+    mapped = np.empty(len(distinct), dtype=object)
+    failures: list[str | None] = [None] * len(distinct)
+    for j, value in enumerate(distinct):
+        try:
+            mapped[j] = fn(value)
+        except Exception as exc:
+            failures[j] = error_text(exc)
+    return mapped[codes], [failures[c] for c in codes] if any(failures) else [None] * len(values)
 
 
 def exact() -> ExactMatch:

@@ -96,15 +96,15 @@ def paired_bootstrap(
     return float(diff.mean()), float(low), float(high), p_value
 
 
-def macro_f1(predicted: pd.Series, actual: pd.Series) -> float:
+def macro_f1(predicted: np.ndarray, actual: np.ndarray) -> float:
     """The unweighted mean of per-class F1 over the classes of ``actual`` (NaN with no rows).
 
     Predictions outside the label classes count as wrong for the true class and add no class of their own.
     """
     if len(actual) == 0:
         return math.nan
-    classes = pd.unique(actual)
-    pred, true = predicted.to_numpy(dtype=object), actual.to_numpy(dtype=object)
+    pred, true = np.asarray(predicted, dtype=object), np.asarray(actual, dtype=object)
+    classes = pd.unique(pd.Series(true, dtype=object))
     scores = []
     for cls in classes:
         hit = np.count_nonzero((pred == cls) & (true == cls))
