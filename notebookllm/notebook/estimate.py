@@ -262,7 +262,8 @@ def _output_per_reply(
     if own:
         mean, source = statistics.fmean(own), f"mean of the {len(own):,} rows the store answers"
     elif history:
-        mean, source = statistics.fmean(t for t, _ in history), f"mean of {len(history):,} stored replies of the model"
+        mean = statistics.fmean(t for t, _ in history)
+        source = f"mean of {len(history):,} stored replies of the model, any prompt"
     elif max_output_tokens is not None:
         return float(max_output_tokens), "max_output_tokens: an upper bound"
     else:
