@@ -22,7 +22,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import html
 import math
 import statistics
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from ..sync import run_sync
 from .inputs import Data, PromptSpec, build_items
 from .results import format_usd
 from .runner import RunOptions, default_strategy, run_fingerprint
+from .tables import key_value_html, key_value_text
 
 __all__ = ["DEFAULT_LATENCY_S", "EXACT_LIMIT", "Estimate", "aestimate", "estimate"]
 
@@ -106,15 +106,12 @@ class Estimate:
         ]
 
     def __str__(self) -> str:
-        width = max(len(k) for k, _ in self._lines())
-        return "\n".join(f"{k:<{width}}  {v}" for k, v in self._lines())
+        return key_value_text(self._lines())
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                       for k, v in self._lines())  # fmt: skip
-        return f"<table class='notebookllm-estimate'>{body}</table>"
+        return key_value_html(self._lines(), "notebookllm-estimate")
 
 
 async def aestimate(

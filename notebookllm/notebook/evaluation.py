@@ -393,7 +393,8 @@ async def aevaluate(
     judged: dict[str, Results] = {}
     if isinstance(chosen, Judge):
         judge: Judge = chosen
-        rows, judged = await judge.ascore_variants(inputs, results, values, answered, options or RunOptions.build(),
+        shown = inputs.drop(columns=[labels]) if isinstance(labels, str) else inputs  # the label only if show_label
+        rows, judged = await judge.ascore_variants(shown, results, values, answered, options or RunOptions.build(),
                                                    mode)  # fmt: skip
     else:
         rows = {name: chosen.score_rows(res.outputs, values, answered[name]) for name, res in results.items()}

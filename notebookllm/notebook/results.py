@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -28,6 +27,7 @@ from pydantic import BaseModel
 
 from ..core.redaction import redact
 from ..core.tokens import ZERO_USAGE
+from .tables import key_value_html, key_value_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -131,15 +131,12 @@ class RunSummary:
         return rows
 
     def __str__(self) -> str:
-        width = max(len(k) for k, _ in self._lines())
-        return "\n".join(f"{k:<{width}}  {v}" for k, v in self._lines())
+        return key_value_text(self._lines())
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                       for k, v in self._lines())  # fmt: skip
-        return f"<table>{body}</table>"
+        return key_value_html(self._lines())
 
 
 def format_usd(value: float | None) -> str:

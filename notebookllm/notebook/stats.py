@@ -14,11 +14,14 @@ Example:
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from .tables import key_value_html
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
@@ -163,14 +166,10 @@ class Significance:
         return f"<Significance {self.a} vs {self.b}: {self.test}, p={self.p_value:.3g}>"
 
     def _repr_html_(self) -> str:
-        import html
-
         low, high = self.interval
         rows = [("test", self.test), ("paired rows", f"{self.n:,}"), ("p-value", f"{self.p_value:.3g}"),
                 ("difference (a − b)", f"{self.difference:+.3f} [{low:+.3f}, {high:+.3f}]")]  # fmt: skip
         if self.only_a is not None:
             rows.append(("only right in", f"{self.a}: {self.only_a:,} · {self.b}: {self.only_b:,}"))
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                       for k, v in rows)  # fmt: skip
         colour = "#2e7d32" if self.significant else "#555"
-        return f"<p style='color:{colour}'><b>{html.escape(self.verdict)}</b></p><table>{body}</table>"
+        return f"<p style='color:{colour}'><b>{html.escape(self.verdict)}</b></p>{key_value_html(rows)}"
