@@ -12,6 +12,9 @@
 * **Wall time** at ``max_workers`` / ``rpm`` / ``tpm``, with the median latency of the store's history (or 1 s,
   stated).
 
+A ``GeminiCachedStrategy``'s context cache (its contents and system instruction) is not counted; the estimate says
+so.
+
 Nothing is generated: the only requests are countTokens calls.
 
 Example:
@@ -73,6 +76,7 @@ class Estimate:
     latency_s: float
     latency_source: str
     limit: str
+    notes: tuple[str, ...] = ()
 
     @property
     def rows_to_send(self) -> int:
@@ -103,6 +107,7 @@ class Estimate:
                 "wall time online",
                 f"{_duration(self.wall_s)} ({self.limit}; {self.latency_s:.2f}s per request, {self.latency_source})",
             ),
+            *(("note", note) for note in self.notes),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +146,7 @@ async def aestimate(
     Raises:
         ConfigurationError, InvalidWorkItemError: as ``nl.arun`` would, before any request.
     """
-    from ..gemini import GeminiStrategy
+    from ..gemini import GeminiCachedStrategy, GeminiStrategy
     from ..gemini.pricing import estimate_cost
 
     options = RunOptions.build(max_workers=max_workers, rpm=rpm, tpm=tpm, store=store, cache=cache)
@@ -161,8 +166,9 @@ async def aestimate(
         free = session.finished
     pending = [item for item in items if item.item_id not in free]
 
+    cached = isinstance(strategy, GeminiCachedStrategy)
     counter = _Counter(strategy, options.config.max_workers)
-    system_tokens = await counter.system_tokens()
+    system_tokens = 0 if cached else await counter.system_tokens()  # a cached strategy keeps it in the cache
     prompt_tokens, distinct, counted = await _input_tokens([i.prompt for i in pending], counter, exact_limit, seed)
     input_tokens = prompt_tokens + system_tokens * len(pending)
 
@@ -190,6 +196,9 @@ async def aestimate(
         latency_s=latency,
         latency_source=latency_source,
         limit=limit,
+        notes=("not counted: the context cache's tokens, billed at the cached rate with every request",)
+        if cached
+        else (),
     )
 
 

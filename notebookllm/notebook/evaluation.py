@@ -153,8 +153,13 @@ class Evaluation:
         answer, latency p50/p95 and, with a judge, the judge's tokens and cost.
 
         Tokens and cost are those of every row's answer, including rows the store answered (what the variant
-        costs, not what this rerun paid).
+        costs, not what this rerun paid). Each access returns a copy.
         """
+        return self._scores.copy()
+
+    @functools.cached_property
+    def _scores(self) -> pd.DataFrame:
+        # computed once: the bootstrap is the costly part, and nothing it reads changes
         metric = "accuracy" if self.binary else "mean_score"
         table = {}
         for name, res in self.results.items():

@@ -81,6 +81,16 @@ async def test_output_from_max_output_tokens_and_wall_time_at_the_limits(emulato
     assert no_history.output_tokens is None and "(input only)" in str(no_history)
 
 
+async def test_a_cached_strategy_is_estimated_without_its_cache_and_says_so(emulator_client, store, df) -> None:
+    from notebookllm.gemini import GeminiCachedStrategy
+
+    cached = GeminiCachedStrategy(emulator_client, MODEL, cached_content="A long style guide. " * 400,
+                                  system_instruction="Answer with one word.")  # fmt: skip
+    est = await nl.aestimate(df, prompt=PROMPT, strategy=cached, store=store)
+    plain = await nl.aestimate(df, prompt=PROMPT, strategy=GeminiStrategy(emulator_client, MODEL), store=store)
+    assert est.input_tokens == plain.input_tokens and "not counted: the context cache" in str(est)
+
+
 async def test_bad_input_fails_before_any_request(emulator_client, emulator, store) -> None:
     strategy = GeminiStrategy(emulator_client, MODEL)
     with pytest.raises(ConfigurationError, match="GeminiStrategy"):

@@ -148,6 +148,7 @@ async def test_judge_scores_are_cached_and_counted_apart(df, strategy, store, em
         assert s.loc[name, "judge_cost_usd"] > 0
         assert s.loc[name, "tokens"] == plain.scores.loc[name, "tokens"]  # the judge's tokens are not the variant's
     assert cmp.significance("guided", "biased").test == "paired bootstrap"
+    assert "sentiment" not in cmp.evaluation.judged["guided"].inputs  # the label reaches the judge via show_label only
 
     emulator.reset_log()
     again = await _compare(df, strategy, store, scorer=judge)
@@ -221,6 +222,15 @@ async def test_batch_mode_scores_like_online_at_the_batch_price(df, emulator_cli
     again = await nl.acompare(df, mode="batch", store=store, **kwargs)  # resumed from the store: nothing sent
     assert emulator.count(endpoint="batchGenerateContent") == 1
     pd.testing.assert_frame_equal(again.scores, batch.scores)
+
+
+def test_judge_prompt_shows_what_it_is_told_to() -> None:
+    judge = nl.judge(Scripted(), rubric="Right?", show_input=False, show_label=False)
+    prompt = judge.prompt({"review": "secret review"}, "Positive", "positive-label")
+    assert "Right?" in prompt and "Positive" in prompt
+    assert "secret review" not in prompt and "positive-label" not in prompt
+    shown = nl.judge(Scripted(), rubric="Right?").prompt({"review": "secret review"}, {"a": 1}, "positive-label")
+    assert "review: secret review" in shown and "positive-label" in shown and '{"a": 1}' in shown
 
 
 def test_bad_scoring_options() -> None:
