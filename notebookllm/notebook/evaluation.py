@@ -27,7 +27,7 @@ import pandas as pd
 from ..core.errors import ConfigurationError
 from ..core.redaction import redact
 from .results import format_usd, is_missing
-from .scoring import RowScores, coerce_scorer, map_distinct, normalise_label
+from .scoring import RowScores, coerce_scorer, map_distinct, normalise_label, object_array
 from .stats import Significance, bootstrap_interval, macro_f1, mcnemar_exact, paired_bootstrap
 
 if TYPE_CHECKING:
@@ -322,8 +322,7 @@ class Evaluation:
     @functools.cached_property
     def _normalised_labels(self) -> np.ndarray:
         labels = np.full(len(self.labels), None, dtype=object)
-        rows = np.flatnonzero(self._labelled)
-        labels[rows] = map_distinct(normalise_label, [self.labels[i] for i in rows])[0]
+        labels[self._labelled] = map_distinct(normalise_label, object_array(self.labels)[self._labelled])[0]
         return labels
 
     def _macro_f1(self, variant: str) -> float:
@@ -350,9 +349,7 @@ def _key_or_error(key: Any, output: Any) -> Any:
 
 def labelled_mask(labels: Sequence[Any]) -> np.ndarray:
     """Rows whose label is present (not None, NA or NaN)."""
-    array = np.empty(len(labels), dtype=object)
-    array[:] = labels
-    return ~pd.isna(array)
+    return ~pd.isna(object_array(labels))
 
 
 def _answers_cost(results: Results) -> float | None:

@@ -113,18 +113,17 @@ class ExactMatch(Scorer):
 
     def score_rows(self, outputs: Sequence[Any], labels: Sequence[Any], answered: np.ndarray) -> RowScores:
         n = len(outputs)
-        rows = np.flatnonzero(answered)
-        guesses, guess_errors = map_distinct(self.key, [outputs[i] for i in rows])
-        truths, truth_errors = map_distinct(normalise_label, [labels[i] for i in rows])
-        ok = np.array([a is None and b is None for a, b in zip(guess_errors, truth_errors, strict=True)], dtype=bool)
+        guesses, guess_errors = map_distinct(self.key, object_array(outputs)[answered])
+        truths, truth_errors = map_distinct(normalise_label, object_array(labels)[answered])
+        row_errors = np.where(np.equal(guess_errors, None), truth_errors, guess_errors)  # a bad row is recorded
+        ok = np.equal(row_errors, None)
         values = np.full(n, math.nan)
-        values[rows[ok]] = (guesses[ok] == truths[ok]).astype(float)
-        errors: list[str | None] = [None] * n
-        for i, a, b in zip(rows, guess_errors, truth_errors, strict=True):
-            errors[i] = a or b  # a bad row is recorded, not allowed to stop the scoring
+        values[np.flatnonzero(answered)[ok]] = (guesses[ok] == truths[ok]).astype(float)
+        errors = np.full(n, None, dtype=object)
+        errors[answered] = row_errors
         predicted = np.full(n, None, dtype=object)
-        predicted[rows] = guesses
-        return RowScores(values, errors, binary=True, predicted=predicted.tolist())
+        predicted[answered] = guesses
+        return RowScores(values, errors.tolist(), binary=True, predicted=predicted.tolist())
 
 
 @dataclass(frozen=True)
@@ -169,23 +168,30 @@ class CallableScorer(Scorer):
         return RowScores(values, errors, binary=all_bool)
 
 
-def map_distinct(fn: Callable[[Any], Any], values: list[Any]) -> tuple[np.ndarray, list[str | None]]:
-    """``fn`` of each value (an object array) and each value's error (``None`` where ``fn`` did not raise).
+def object_array(values: Sequence[Any]) -> np.ndarray:
+    """``values`` as a 1-d object array (list or tuple values stay single cells)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def map_distinct(fn: Callable[[Any], Any], values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``fn`` of each value, and each value's error text (``None`` where ``fn`` did not raise); object arrays.
 
     Text values repeat (a classifier's few classes): ``fn`` runs once per distinct string.
     """
-    if values and all(type(v) is str for v in values):
-        codes, distinct = pd.factorize(np.array(values, dtype=object))
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # only text: equal values are the same value
+        codes, distinct = pd.factorize(values)
     else:
         codes, distinct = np.arange(len(values)), values
-    mapped = np.empty(len(distinct), dtype=object)
-    failures: list[str | None] = [None] * len(distinct)
+    mapped = np.full(len(distinct), None, dtype=object)
+    failures = np.full(len(distinct), None, dtype=object)
     for j, value in enumerate(distinct):
         try:
             mapped[j] = fn(value)
         except Exception as exc:
             failures[j] = error_text(exc)
-    return mapped[codes], [failures[c] for c in codes] if any(failures) else [None] * len(values)
+    return mapped[codes], failures[codes]
 
 
 def exact() -> ExactMatch:
