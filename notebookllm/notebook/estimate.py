@@ -160,8 +160,10 @@ async def aestimate(
     _, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
 
     store_obj = _open_store(options)
+    history = store_obj.recent_replies(strategy.model, limit=_HISTORY) if store_obj is not None else []
     free: dict[str, Any] = {}
-    if store_obj is not None and options.cache in ("rw", "read"):
+    # Without a stored reply of the model no row can be free: skip keying every row (the costly part).
+    if store_obj is not None and options.cache in ("rw", "read") and history:
         session = store_obj.begin_run(items, run_fingerprint=run_fingerprint(items), cache_mode="read")
         free = session.finished
     pending = [item for item in items if item.item_id not in free]
@@ -172,7 +174,6 @@ async def aestimate(
     prompt_tokens, distinct, counted = await _input_tokens([i.prompt for i in pending], counter, exact_limit, seed)
     input_tokens = prompt_tokens + system_tokens * len(pending)
 
-    history = store_obj.recent_replies(strategy.model, limit=_HISTORY) if store_obj is not None else []
     per_reply, source = _output_per_reply(list(free.values()), history, strategy.config.max_output_tokens)
     output_tokens = None if per_reply is None else round(per_reply * len(pending))
     usage = TokenUsage(input_tokens=input_tokens, output_tokens=output_tokens or 0)
