@@ -79,7 +79,9 @@ class Comparison:
         if labels is None:
             if self.evaluation is None:
                 raise ConfigurationError("no labels: pass labels= (a column name or one label per row)")
-            labels = self.evaluation.labels
+            given = self.evaluation
+            labels = given.label_name if given.label_is_input else pd.Series(given.labels, self.inputs.index,
+                                                                             name=given.label_name)  # fmt: skip
         return await aevaluate(self.inputs, self.results, labels=labels, scorer=scorer, options=self._options,
                                mode=self._mode, seed=seed)  # fmt: skip
 

@@ -8,7 +8,7 @@ scorer is a judge whose verdicts the store does not hold yet.
 
 Example:
     >>> cmp = nl.compare(df, prompts={"short": ..., "guided": ...}, strategy=s, labels="sentiment")  # doctest: +SKIP
-    >>> cmp.scores                                         # accuracy [95% interval], macro-F1, cost per correct
+    >>> cmp.scores       # accuracy [95% interval], macro-F1, cost per correct   # doctest: +SKIP
     >>> cmp.significance("short", "guided").verdict        # doctest: +SKIP
     >>> cmp.confusion("guided").plot()                     # doctest: +SKIP
 """
@@ -111,6 +111,7 @@ class Evaluation:
         rows: variant → its :class:`~notebookllm.notebook.scoring.RowScores`.
         judged: variant → the judge's :class:`Results` (only with a judge).
         label_name, labels, scorer: what was scored against, and how.
+        label_is_input: the labels are the input column ``label_name`` (so :attr:`df` does not repeat them).
     """
 
     def __init__(
@@ -123,6 +124,7 @@ class Evaluation:
         scorer: Scorer,
         rows: Mapping[str, RowScores],
         judged: Mapping[str, Results] | None = None,
+        label_is_input: bool = False,
         seed: int = 0,
     ) -> None:
         self.inputs = inputs
@@ -132,6 +134,7 @@ class Evaluation:
         self.scorer = scorer
         self.rows = dict(rows)
         self.judged = dict(judged or {})
+        self.label_is_input = label_is_input
         self.seed = seed
         self._labelled = labelled_mask(labels)
 
@@ -240,7 +243,8 @@ class Evaluation:
         """Input columns, the label, then ``output_<variant>``, ``score_<variant>`` (and ``reason_<variant>`` with a
         judge, ``scorer_error_<variant>`` where the scorer raised) for each variant."""
         frame = self.inputs.copy()
-        frame[f"label_{self.label_name}" if self.label_name in frame.columns else self.label_name] = self.labels
+        if not self.label_is_input:
+            frame[f"label_{self.label_name}" if self.label_name in frame.columns else self.label_name] = self.labels
         for name, res in self.results.items():
             scored = self.rows[name]
             frame[f"output_{name}"] = res.df["output"].to_numpy()
@@ -403,4 +407,4 @@ async def aevaluate(
     for name, scored in rows.items():
         scored.values[labelled & ~answered[name]] = chosen.lowest  # a labelled row the variant failed on is wrong
     return Evaluation(inputs, results, label_name=label_name, labels=values, scorer=chosen, rows=rows,
-                      judged=judged, seed=seed)  # fmt: skip
+                      judged=judged, label_is_input=isinstance(labels, str), seed=seed)  # fmt: skip

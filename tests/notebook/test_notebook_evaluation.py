@@ -149,6 +149,8 @@ async def test_judge_scores_are_cached_and_counted_apart(df, strategy, store, em
         assert s.loc[name, "tokens"] == plain.scores.loc[name, "tokens"]  # the judge's tokens are not the variant's
     assert cmp.significance("guided", "biased").test == "paired bootstrap"
     assert "sentiment" not in cmp.evaluation.judged["guided"].inputs  # the label reaches the judge via show_label only
+    rescored = await plain.ascore(scorer=judge)  # the compare's labels again: still the input column
+    assert "sentiment" not in rescored.judged["guided"].inputs and list(rescored.df.columns).count("sentiment") == 1
 
     emulator.reset_log()
     again = await _compare(df, strategy, store, scorer=judge)
