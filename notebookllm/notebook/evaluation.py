@@ -400,8 +400,9 @@ async def aevaluate(
     if isinstance(chosen, Judge):
         judge: Judge = chosen
         shown = inputs.drop(columns=[labels]) if isinstance(labels, str) else inputs  # the label only if show_label
-        rows, judged = await judge.ascore_variants(shown, results, values, answered, options or RunOptions.build(),
-                                                   mode)  # fmt: skip
+        # updated(): a Progress instance the variants' run drew is not drawn again
+        run_options = options.updated() if options is not None else RunOptions.build()
+        rows, judged = await judge.ascore_variants(shown, results, values, answered, run_options, mode)
     else:
         rows = {name: chosen.score_rows(res.outputs, values, answered[name]) for name, res in results.items()}
     for name, scored in rows.items():

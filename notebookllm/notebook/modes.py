@@ -33,7 +33,9 @@ async def run_in_mode(items: list[LLMWorkItem[Any, Any]], options: RunOptions, m
     groups: dict[int, list[LLMWorkItem[Any, Any]]] = {}
     for item in items:
         groups.setdefault(id(item.strategy), []).append(item)
-    outcomes = await asyncio.gather(*(run_batch_items(group, options) for group in groups.values()))
+    # A Progress instance draws one run: concurrent jobs each get their own display.
+    each = options if len(groups) == 1 else options.updated()
+    outcomes = await asyncio.gather(*(run_batch_items(group, each) for group in groups.values()))
     by_id = {r.item_id: r for outcome in outcomes for r in outcome.results}
     return RunOutcome(
         [by_id[i.item_id] for i in items],
