@@ -7,23 +7,39 @@ Example:
 """
 
 from .compare import Comparison, acompare, compare
+from .estimate import Estimate, aestimate, estimate
+from .evaluation import ConfusionMatrix, Evaluation
+from .judge import Judge, JudgeVerdict, judge
 from .progress import Progress, ProgressState, TextProgress, WidgetProgress
 from .results import RESULT_DTYPES, SAFETY_COLUMNS, Results, RunSummary
 from .runner import RunInterruptedWarning, arun, run
+from .scoring import exact, field
+from .stats import Significance
 
 __all__ = [
     "RESULT_DTYPES",
     "SAFETY_COLUMNS",
     "Comparison",
+    "ConfusionMatrix",
+    "Estimate",
+    "Evaluation",
+    "Judge",
+    "JudgeVerdict",
     "Progress",
     "ProgressState",
     "Results",
     "RunInterruptedWarning",
     "RunSummary",
+    "Significance",
     "TextProgress",
     "WidgetProgress",
     "acompare",
+    "aestimate",
     "arun",
     "compare",
+    "estimate",
+    "exact",
+    "field",
+    "judge",
     "run",
 ]

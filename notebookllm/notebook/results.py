@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -28,11 +27,13 @@ from pydantic import BaseModel
 
 from ..core.redaction import redact
 from ..core.tokens import ZERO_USAGE
+from .tables import key_value_html, key_value_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..core.results import WorkItemResult
+    from .evaluation import Evaluation
 
 __all__ = ["RESULT_DTYPES", "SAFETY_COLUMNS", "Results", "RunSummary", "input_column_name"]
 
@@ -130,15 +131,12 @@ class RunSummary:
         return rows
 
     def __str__(self) -> str:
-        width = max(len(k) for k, _ in self._lines())
-        return "\n".join(f"{k:<{width}}  {v}" for k, v in self._lines())
+        return key_value_text(self._lines())
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                       for k, v in self._lines())  # fmt: skip
-        return f"<table>{body}</table>"
+        return key_value_html(self._lines())
 
 
 def format_usd(value: float | None) -> str:
@@ -245,6 +243,26 @@ class Results:
             error_types={str(k): int(v) for k, v in df["error_type"].value_counts().items()},
             safety=safety,
         )
+
+    async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
+        """Score the outputs against ``labels`` (a column name of the inputs, or one label per row).
+
+        ``scorer``: exact match after normalisation (default), ``nl.field(name)``, ``nl.judge(...)`` or a function
+        ``(output, label) -> bool | float``. Only a judge sends requests (run with ``options`` and ``mode``, answered
+        from the store where it can). The variant is called ``"run"`` in the reports.
+        """
+        from .evaluation import aevaluate
+        from .modes import check_mode
+        from .runner import RunOptions
+
+        return await aevaluate(self.inputs, {"run": self}, labels=labels, scorer=scorer,
+                               options=RunOptions.build(**options), mode=check_mode(mode))  # fmt: skip
+
+    def score(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
+        """:meth:`ascore`, synchronously. Example: ``results.score(labels="sentiment").scores``."""
+        from ..sync import run_sync
+
+        return run_sync(self.ascore(labels, scorer, mode=mode, **options))
 
     def plot(self) -> Figure:
         """Latency histogram, tokens per item and finish reasons, side by side (matplotlib through pandas)."""

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from ..core.errors import InvalidWorkItemError
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
-from . import hygiene, records
+from . import history, hygiene, records
 from .checkpoints import item_key, run_identity
 from .db import Database, StoreWarning
 from .session import CacheMode, RunSession
@@ -143,6 +143,11 @@ class Store:
         """Replies, failures, runs, bytes on disk and schema version (flushes pending writes first)."""
         self.flush()
         return self._db.run(lambda conn: hygiene.size_report(conn, path=self.path, in_memory=self.in_memory))
+
+    def recent_replies(self, model: str, *, limit: int = 1000) -> list[tuple[int, float | None]]:
+        """``(output + thinking tokens, latency_s)`` of the latest successful stored replies of ``model``."""
+        self.flush()
+        return self._db.run(lambda conn: history.recent_replies(conn, model, limit=limit))
 
     def clear(self, older_than: timedelta | float | None = None) -> int:
         """Remove replies created more than ``older_than`` ago (a timedelta or seconds; ``None``: all of them).
