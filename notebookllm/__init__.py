@@ -63,9 +63,10 @@ _LAZY: dict[str, str] = {
         "notebookllm.gemini",
     ),
     **dict.fromkeys(("Comparison", "Results", "acompare", "arun", "compare", "run"), "notebookllm.notebook"),
-    **dict.fromkeys(("BatchLedger", "CacheMode", "LedgerEntry", "Store"), "notebookllm.store"),
+    **dict.fromkeys(("BatchLedger", "CacheMode", "LedgerEntry", "Store", "UploadMemory"), "notebookllm.store"),
+    **dict.fromkeys(("File", "MediaError", "MultimodalPrompt"), "notebookllm.media"),
 }
-_SUBPACKAGES = frozenset({"core", "emulator", "gemini", "notebook", "store"})
+_SUBPACKAGES = frozenset({"core", "emulator", "gemini", "media", "notebook", "store"})
 
 if TYPE_CHECKING:
     from .gemini import (
@@ -95,8 +96,9 @@ if TYPE_CHECKING:
         parse_json_reply,
         set_price,
     )
+    from .media import File, MediaError, MultimodalPrompt
     from .notebook import Comparison, Results, acompare, arun, compare, run
-    from .store import BatchLedger, CacheMode, LedgerEntry, Store
+    from .store import BatchLedger, CacheMode, LedgerEntry, Store, UploadMemory
 
 
 def __getattr__(name: str) -> Any:
@@ -136,6 +138,7 @@ __all__ = [
     "DefaultErrorClassifier",
     "ErrorClassifier",
     "ErrorInfo",
+    "File",
     "FrameworkTimeoutError",
     "GeminiBatch",
     "GeminiBlockedError",
@@ -152,9 +155,11 @@ __all__ = [
     "LLMCallStrategy",
     "LLMWorkItem",
     "LedgerEntry",
+    "MediaError",
     "MetricsObserver",
     "MissingAPIKeyError",
     "ModelPrice",
+    "MultimodalPrompt",
     "NotebookLLMError",
     "ParallelBatchProcessor",
     "PrepareOnceMixin",
@@ -166,6 +171,7 @@ __all__ = [
     "RetryState",
     "Store",
     "TokenUsage",
+    "UploadMemory",
     "WorkItemResult",
     "__version__",
     "acompare",

@@ -1,0 +1,193 @@
+"""The files of a :class:`~notebookllm.media.MultimodalPrompt` as Gemini ``Part``\\ s: inline when the request
+stays under the API's inline size limit, else uploaded through the Files API once per content hash.
+
+* **Inline or uploaded.** The API takes inline data up to a total request size of 20 MB. A request's files are
+  inlined smallest first while the request (base64 grows bytes by 4/3) stays under that; the rest are uploaded.
+  A file already uploaded is always sent by URI: the request is smaller and the upload is paid for.
+* **Once per content.** Uploads are keyed by the file's SHA-256 and remembered in the store
+  (:class:`~notebookllm.store.UploadMemory`) with their expiry (48 h), so a file used by 100 rows, or by a later
+  run, is uploaded once; rows needing an upload already under way wait for it. Past expiry it is uploaded again.
+* **Streamed.** A file on disk is handed to the SDK by path, which sends it in chunks; nothing reads it whole.
+* **Gone early.** If the API answers that an uploaded file does not exist (deleted, or the account changed), the
+  upload is forgotten and the request sent again with a new upload, within the same attempt.
+
+Example:
+    >>> media = MediaParts(client)                                         # doctest: +SKIP
+    >>> await media.prepare(prompt)         # uploads what must be uploaded  # doctest: +SKIP
+    >>> media.parts(prompt)                 # [Part(text=...), Part(file_data=...), ...]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from google import genai
+from google.genai import errors, types
+
+from ..media import Media, MultimodalPrompt
+from ..store.uploads import Upload, UploadMemory
+
+__all__ = ["INLINE_REQUEST_LIMIT_BYTES", "MediaParts", "fingerprint_contents"]
+
+#: The API's limit on a request carrying inline data.
+INLINE_REQUEST_LIMIT_BYTES = 20 * 1000 * 1000
+_FILE_TTL_S = 48 * 3600.0
+_MISSING_FILE = "or it may not exist"
+
+T = TypeVar("T")
+
+
+def fingerprint_contents(prompt: MultimodalPrompt) -> list[dict[str, Any]]:
+    """The user turn of ``prompt`` as the response cache keys it: text, and each file by content hash and type
+    (never by path, inline bytes or upload URI: a moved file is the same request, a changed one is not)."""
+    parts = [{"text": p} if isinstance(p, str) else {"media": p.identity()} for p in prompt.parts]
+    return [{"role": "user", "parts": parts}]
+
+
+class MediaParts:
+    """Builds and uploads the file parts of one strategy's prompts (one per strategy; shared by its items).
+
+    Args:
+        client: the ``genai.Client`` the strategy calls.
+        memory: where uploads are remembered (default: the project store's, opened on the first upload).
+        inline_limit: the request size above which files are uploaded instead of inlined.
+    """
+
+    def __init__(
+        self, client: genai.Client, memory: UploadMemory | None = None, inline_limit: int = INLINE_REQUEST_LIMIT_BYTES
+    ) -> None:
+        self._client = client
+        self._memory = memory
+        self.inline_limit = inline_limit
+        self._uploaded: dict[str, types.Part] = {}
+        self._names: dict[str, str] = {}
+        self._in_flight: dict[str, asyncio.Future[types.Part]] = {}
+        self.uploads = 0
+
+    @property
+    def memory(self) -> UploadMemory:
+        if self._memory is None:
+            self._memory = UploadMemory()
+        return self._memory
+
+    @memory.setter
+    def memory(self, memory: UploadMemory) -> None:
+        self._memory = memory
+
+    async def send(self, prompt: MultimodalPrompt, request: Callable[[], Awaitable[T]]) -> T:
+        """Prepare ``prompt``'s files and run ``request()``; if the API says an uploaded file is gone, forget it,
+        upload again and run ``request()`` once more."""
+        await self.prepare(prompt)
+        try:
+            return await request()
+        except errors.ClientError as exc:
+            gone = [m for m in prompt.media if m.sha256 in self._names and self._names[m.sha256] in str(exc)]
+            if not gone or _MISSING_FILE not in str(exc):
+                raise
+            for media in gone:
+                self._forget(media)
+            await self.prepare(prompt)
+            return await request()
+
+    async def prepare(self, prompt: MultimodalPrompt, *, upload_all: bool = False) -> None:
+        """Upload the files of ``prompt`` that must be (all of them with ``upload_all``, as a batch job needs)."""
+        await asyncio.gather(*(self._upload(m) for m in self._to_upload(prompt, upload_all)))
+
+    async def prepare_many(self, prompts: Iterable[str]) -> None:
+        """Upload every file of the multimodal ``prompts`` (concurrently, each content once)."""
+        media = {m.sha256: m for p in prompts if isinstance(p, MultimodalPrompt) for m in p.media if m.sha256}
+        await asyncio.gather(*(self._upload(m) for m in media.values()))
+
+    def parts(self, prompt: MultimodalPrompt) -> list[types.Part]:
+        """The parts to send: text, uploaded files by URI, the others inline (read now; they are small)."""
+        return [self._part(p) for p in prompt.parts]
+
+    # ------------------------------------------------------------------------------------------------ helpers
+    def _part(self, part: str | Media) -> types.Part:
+        if isinstance(part, str):
+            return types.Part(text=part)
+        if part.uri is not None:
+            return types.Part(file_data=types.FileData(file_uri=part.uri, mime_type=part.mime_type))
+        uploaded = self._uploaded.get(part.sha256)  # type: ignore[arg-type]
+        if uploaded is not None:
+            return uploaded
+        return types.Part(inline_data=types.Blob(data=part.read(), mime_type=part.mime_type))
+
+    def _to_upload(self, prompt: MultimodalPrompt, upload_all: bool) -> list[Media]:
+        local = [m for m in dict.fromkeys(prompt.media) if m.sha256 is not None]
+        pending = [m for m in local if m.sha256 not in self._uploaded]
+        if upload_all:
+            return pending
+        size = sum(len(p.encode()) for p in prompt.parts if isinstance(p, str))
+        inline: set[Media] = set()
+        for media in sorted(pending, key=lambda m: m.size):
+            grown = size + -(-media.size // 3) * 4
+            if grown > self.inline_limit:
+                break
+            size = grown
+            inline.add(media)
+        return [m for m in pending if m not in inline]
+
+    async def _upload(self, media: Media) -> types.Part:
+        key = media.sha256
+        assert key is not None
+        if key in self._uploaded:
+            return self._uploaded[key]
+        running = self._in_flight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[types.Part] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            part = await self._find_or_upload(media)
+            future.set_result(part)
+            self._uploaded[key] = part
+            return part
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # waiters re-raise it; nobody else needs to see it as unretrieved
+            raise
+        finally:
+            del self._in_flight[key]
+
+    async def _find_or_upload(self, media: Media) -> types.Part:
+        memory = self.memory
+        account = self._account()
+        known = await asyncio.to_thread(memory.find, media.sha256, account)  # type: ignore[arg-type]
+        if known is None:
+            known = await self._send_upload(media, account, memory.now())
+            await asyncio.to_thread(memory.remember, known)
+        self._names[media.sha256] = known.name  # type: ignore[index]
+        return types.Part(file_data=types.FileData(file_uri=known.uri, mime_type=known.mime_type))
+
+    async def _send_upload(self, media: Media, account: str, now: float) -> Upload:
+        config = types.UploadFileConfig(mime_type=media.mime_type, display_name=media.name)
+        source: Any = media.path if media.path is not None else media.open()
+        uploaded = await self._client.aio.files.upload(file=source, config=config)
+        self.uploads += 1
+        expires = uploaded.expiration_time.timestamp() if uploaded.expiration_time is not None else now + _FILE_TTL_S
+        return Upload(
+            sha256=media.sha256,  # type: ignore[arg-type]
+            account=account,
+            name=str(uploaded.name),
+            uri=str(uploaded.uri),
+            mime_type=uploaded.mime_type or media.mime_type,
+            size=media.size,
+            uploaded_at=now,
+            expires_at=expires,
+        )
+
+    def _forget(self, media: Media) -> None:
+        self._uploaded.pop(media.sha256, None)  # type: ignore[arg-type]
+        self._names.pop(media.sha256, None)  # type: ignore[arg-type]
+        self.memory.forget(media.sha256, self._account())  # type: ignore[arg-type]
+
+    def _account(self) -> str:
+        """Which Files API store an upload lives in: the endpoint and a digest of the key (never the key)."""
+        api = self._client._api_client
+        base = str(getattr(api._http_options, "base_url", None) or "")
+        key = str(getattr(api, "api_key", None) or "")
+        return f"{base}#{hashlib.sha256(key.encode()).hexdigest()[:12]}"
