@@ -156,6 +156,7 @@ class GeminiBatch:
         filter_json = self.filter_json if filter_json is None else filter_json
         if filter_json and (self.strategy.response_schema is not None or self.strategy.response_parser is not None):
             raise ConfigurationError("filter_json reads raw text: use it without response_schema/response_parser")
+        await self.strategy.media.prepare_many(batch_payload)  # a job's file parts go by URI, never inline
         requests = build_requests(self.strategy, batch_payload, item_ids)
         fingerprint = payload_fingerprint(self.strategy, requests, filter_json=filter_json)
         existing = self.ledger.reusable(fingerprint)

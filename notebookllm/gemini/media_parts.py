@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google import genai
 from google.genai import errors, types
 
 from ..media import Media, MultimodalPrompt
 from ..store.uploads import Upload, UploadMemory
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["INLINE_REQUEST_LIMIT_BYTES", "MediaParts", "fingerprint_contents"]
 
@@ -52,30 +56,43 @@ class MediaParts:
 
     Args:
         client: the ``genai.Client`` the strategy calls.
-        memory: where uploads are remembered (default: the project store's, opened on the first upload).
+        store: the store whose ``media_uploads`` table remembers uploads (default: the project store, opened on
+            the first upload).
+        clock: epoch seconds for upload expiry (tests pass the emulator's clock).
         inline_limit: the request size above which files are uploaded instead of inlined.
     """
 
     def __init__(
-        self, client: genai.Client, memory: UploadMemory | None = None, inline_limit: int = INLINE_REQUEST_LIMIT_BYTES
+        self,
+        client: genai.Client,
+        *,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.time,
+        inline_limit: int = INLINE_REQUEST_LIMIT_BYTES,
     ) -> None:
         self._client = client
-        self._memory = memory
+        self._store = store
+        self._clock = clock
+        self._memory: UploadMemory | None = None
         self.inline_limit = inline_limit
         self._uploaded: dict[str, types.Part] = {}
         self._names: dict[str, str] = {}
         self._in_flight: dict[str, asyncio.Future[types.Part]] = {}
         self.uploads = 0
+        """Files uploaded by this object (uploads found in the store not counted)."""
+
+    def use_store(self, store: Store) -> None:
+        """Remember uploads in ``store`` from now on (``nl.run`` passes the run's store)."""
+        if store is not self._store:
+            self._store = store
+            self._memory = None
 
     @property
     def memory(self) -> UploadMemory:
+        """The upload memory: the ``media_uploads`` table of the store (the project store by default)."""
         if self._memory is None:
-            self._memory = UploadMemory()
+            self._memory = UploadMemory(self._store, clock=self._clock)
         return self._memory
-
-    @memory.setter
-    def memory(self, memory: UploadMemory) -> None:
-        self._memory = memory
 
     async def send(self, prompt: MultimodalPrompt, request: Callable[[], Awaitable[T]]) -> T:
         """Prepare ``prompt``'s files and run ``request()``; if the API says an uploaded file is gone, forget it,
@@ -92,12 +109,13 @@ class MediaParts:
             await self.prepare(prompt)
             return await request()
 
-    async def prepare(self, prompt: MultimodalPrompt, *, upload_all: bool = False) -> None:
-        """Upload the files of ``prompt`` that must be (all of them with ``upload_all``, as a batch job needs)."""
-        await asyncio.gather(*(self._upload(m) for m in self._to_upload(prompt, upload_all)))
+    async def prepare(self, prompt: MultimodalPrompt) -> None:
+        """Upload the files of ``prompt`` that do not fit inline (or find their earlier uploads)."""
+        await asyncio.gather(*(self._upload(m) for m in self._to_upload(prompt)))
 
-    async def prepare_many(self, prompts: Iterable[str]) -> None:
-        """Upload every file of the multimodal ``prompts`` (concurrently, each content once)."""
+    async def prepare_many(self, prompts: Iterable[Any]) -> None:
+        """Upload every file of the multimodal ``prompts``, whatever its size (concurrently, each content once):
+        a batch job's requests carry files by URI."""
         media = {m.sha256: m for p in prompts if isinstance(p, MultimodalPrompt) for m in p.media if m.sha256}
         await asyncio.gather(*(self._upload(m) for m in media.values()))
 
@@ -116,11 +134,9 @@ class MediaParts:
             return uploaded
         return types.Part(inline_data=types.Blob(data=part.read(), mime_type=part.mime_type))
 
-    def _to_upload(self, prompt: MultimodalPrompt, upload_all: bool) -> list[Media]:
+    def _to_upload(self, prompt: MultimodalPrompt) -> list[Media]:
         local = [m for m in dict.fromkeys(prompt.media) if m.sha256 is not None]
         pending = [m for m in local if m.sha256 not in self._uploaded]
-        if upload_all:
-            return pending
         size = sum(len(p.encode()) for p in prompt.parts if isinstance(p, str))
         inline: set[Media] = set()
         for media in sorted(pending, key=lambda m: m.size):
@@ -146,7 +162,10 @@ class MediaParts:
             future.set_result(part)
             self._uploaded[key] = part
             return part
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # waiters re-raise it; nobody else needs to see it as unretrieved
             raise

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import IO, Any
 
-from .mime import SUPPORTED, kind, normalise, sniff
+from .mime import kind, normalise, sniff
 from .tokens import PageCounter, media_tokens
 
 __all__ = ["MAX_FILE_BYTES", "File", "Media", "MediaError", "is_media_value", "to_media"]
@@ -259,7 +259,7 @@ def _checked_kind(mime: str, where: str) -> str:
     if media_kind is None:
         raise MediaError(
             f"{where!r} is {mime}, which Gemini does not accept (it takes {_ACCEPTED}); convert it first, "
-            f"or pass nl.File(..., mime_type=...) if the type was misread. Accepted: {', '.join(sorted(SUPPORTED))}"
+            "or pass nl.File(..., mime_type=...) if the type was misread"
         )
     return media_kind
 

@@ -148,8 +148,10 @@ def _from_content(head: bytes) -> str | None:
 
 
 def _is_utf8(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return exc.start >= len(head) - 3  # a character cut in two at the end of the head is fine
-    return b"\x00" not in head
+        return exc.reason == "unexpected end of data"  # a character cut in two at the end of the head is fine
+    return True
