@@ -101,8 +101,9 @@ class MediaParts:
         try:
             return await request()
         except errors.ClientError as exc:
-            gone = [m for m in prompt.media if m.sha256 in self._names and self._names[m.sha256] in str(exc)]
-            if not gone or _MISSING_FILE not in str(exc):
+            message = str(exc)
+            gone = [m for m in prompt.media if _file_id(self._names.get(m.sha256)) in message]  # type: ignore[arg-type]
+            if not gone or _MISSING_FILE not in message:
                 raise
             for media in gone:
                 self._forget(media)
@@ -210,3 +211,8 @@ class MediaParts:
         base = str(getattr(api._http_options, "base_url", None) or "")
         key = str(getattr(api, "api_key", None) or "")
         return f"{base}#{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def _file_id(name: str | None) -> str:
+    """``abc`` of ``files/abc`` (how the API names a missing file in its message); never matches for ``None``."""
+    return name.removeprefix("files/") if name else "\x00"
