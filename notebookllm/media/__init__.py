@@ -11,7 +11,7 @@ Example:
     'image/png'
 """
 
-from .file import MAX_FILE_BYTES, File, Media, MediaError, is_media_value, to_media
+from .file import MAX_FILE_BYTES, File, Media, MediaError, is_media_value, media_key, to_media, to_media_all
 from .prompt import MultimodalPrompt, input_tokens
 
 __all__ = [
@@ -22,5 +22,7 @@ __all__ = [
     "MultimodalPrompt",
     "input_tokens",
     "is_media_value",
+    "media_key",
     "to_media",
+    "to_media_all",
 ]

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import IO, Any
@@ -26,7 +28,7 @@ from typing import IO, Any
 from .mime import kind, normalise, sniff
 from .tokens import PageCounter, media_tokens
 
-__all__ = ["MAX_FILE_BYTES", "File", "Media", "MediaError", "is_media_value", "to_media"]
+__all__ = ["MAX_FILE_BYTES", "File", "Media", "MediaError", "is_media_value", "media_key", "to_media", "to_media_all"]
 
 #: The Files API takes files up to 2 GB.
 MAX_FILE_BYTES = 2 * 1024**3
@@ -151,7 +153,8 @@ def is_media_value(value: Any) -> bool:
 def to_media(value: Any, cache: dict[Any, Media] | None = None) -> Media:
     """Check and hash a file-like value (see :func:`is_media_value`).
 
-    ``cache`` (path and file status → Media) lets the rows of one run that name the same file hash it once.
+    ``cache`` (path and file status → Media) lets the rows of one run that name the same file (under different
+    spellings) hash it once.
 
     Raises:
         MediaError: the file does not exist, is a directory, cannot be read, is empty, is over the Files API's
@@ -170,6 +173,34 @@ def to_media(value: Any, cache: dict[Any, Media] | None = None) -> Media:
     if isinstance(file.source, bytes):
         return _bytes_media(file)
     return _path_media(file, cache)
+
+
+def media_key(value: Any) -> Hashable:
+    """What :func:`to_media_all` files a value's result under (the value, or its id if it is not hashable)."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return value
+
+
+def to_media_all(values: Iterable[Any]) -> dict[Hashable, Media | MediaError]:
+    """:func:`to_media` of every distinct file-like value, hashed on a few threads (hashing and reading release
+    the GIL, so files are hashed on every core); each result, or the error, filed under :func:`media_key`."""
+    distinct = {media_key(v): v for v in values if is_media_value(v)}
+    cache: dict[Any, Media] = {}
+
+    def resolve(value: Any) -> Media | MediaError:
+        try:
+            return to_media(value, cache)
+        except MediaError as exc:
+            return exc
+
+    workers = min(len(distinct), os.cpu_count() or 1, 8)
+    if workers <= 1:
+        return {key: resolve(value) for key, value in distinct.items()}
+    with ThreadPoolExecutor(workers, thread_name_prefix="notebookllm-hash") as pool:
+        return dict(zip(distinct, pool.map(resolve, distinct.values()), strict=True))
 
 
 def _uri_media(file: File) -> Media:

@@ -37,7 +37,7 @@ import pandas as pd
 from ..core.errors import ConfigurationError, InvalidWorkItemError
 from ..core.strategy import LLMCallStrategy
 from ..core.work_item import LLMWorkItem
-from ..media import MediaError, MultimodalPrompt, is_media_value, to_media
+from ..media import MediaError, MultimodalPrompt, is_media_value, media_key, to_media, to_media_all
 
 __all__ = ["Data", "PromptSpec", "Row", "build_items"]
 
@@ -191,10 +191,10 @@ def _holds_media(column: pd.Series, values: list[Any]) -> bool:
 
 def _render_multimodal(template: str, fields: list[str], values: list[list[Any]], ids: list[str]) -> list[str]:
     """Prompts for a template some of whose cells hold files: those rows become :class:`MultimodalPrompt`\\ s
-    with each file at its field's place; the rest stay text. A file used by many rows is hashed once."""
+    with each file at its field's place; the rest stay text. Each distinct file is hashed once, on all cores."""
     formatter = string.Formatter()
     parsed = list(formatter.parse(template))
-    hashed: dict[Any, Any] = {}
+    resolved = to_media_all(value for column in values for value in column)
     prompts: list[str] = []
     for item_id, row_values in zip(ids, zip(*values, strict=True), strict=True):
         row = dict(zip(fields, row_values, strict=True))
@@ -208,15 +208,23 @@ def _render_multimodal(template: str, fields: list[str], values: list[list[Any]]
                 continue
             value, _ = formatter.get_field(name, (), row)
             if is_media_value(value):
-                try:
-                    parts.append(to_media(value, hashed))
-                except MediaError as exc:
+                media = resolved.get(media_key(value)) or _resolve(value)
+                if isinstance(media, MediaError):
                     column = name.split(".", 1)[0].split("[", 1)[0]
-                    raise InvalidWorkItemError(f"row {item_id!r}, column {column!r}: {exc}") from None
+                    raise InvalidWorkItemError(f"row {item_id!r}, column {column!r}: {media}")
+                parts.append(media)
             else:
                 parts.append(formatter.format_field(formatter.convert_field(value, conversion), spec or ""))
         prompts.append(MultimodalPrompt(parts))
     return prompts
+
+
+def _resolve(value: Any) -> Any:
+    """A file value met only through a field's attribute or index (not a cell itself): checked on its own."""
+    try:
+        return to_media(value)
+    except MediaError as exc:
+        return exc
 
 
 def _template_fields(template: str) -> list[str]:
