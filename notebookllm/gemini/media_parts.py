@@ -74,6 +74,7 @@ class MediaParts:
         self._store = store
         self._clock = clock
         self._memory: UploadMemory | None = None
+        self._known: dict[str, Upload] | None = None  # the store's valid uploads, read once
         self.inline_limit = inline_limit
         self._uploaded: dict[str, types.Part] = {}
         self._names: dict[str, str] = {}
@@ -86,6 +87,7 @@ class MediaParts:
         if store is not self._store:
             self._store = store
             self._memory = None
+            self._known = None
 
     @property
     def memory(self) -> UploadMemory:
@@ -176,9 +178,12 @@ class MediaParts:
     async def _find_or_upload(self, media: Media) -> types.Part:
         memory = self.memory
         account = self._account()
-        known = await asyncio.to_thread(memory.find, media.sha256, account)  # type: ignore[arg-type]
-        if known is None:
+        if self._known is None:
+            self._known = await asyncio.to_thread(memory.valid, account)
+        known = self._known.get(media.sha256)  # type: ignore[arg-type]
+        if known is None or not memory.usable(known):
             known = await self._send_upload(media, account, memory.now())
+            self._known[known.sha256] = known
             await asyncio.to_thread(memory.remember, known)
         self._names[media.sha256] = known.name  # type: ignore[index]
         return types.Part(file_data=types.FileData(file_uri=known.uri, mime_type=known.mime_type))
@@ -203,6 +208,8 @@ class MediaParts:
     def _forget(self, media: Media) -> None:
         self._uploaded.pop(media.sha256, None)  # type: ignore[arg-type]
         self._names.pop(media.sha256, None)  # type: ignore[arg-type]
+        if self._known is not None:
+            self._known.pop(media.sha256, None)  # type: ignore[arg-type]
         self.memory.forget(media.sha256, self._account())  # type: ignore[arg-type]
 
     def _account(self) -> str:

@@ -10,10 +10,10 @@ Example:
     >>> from notebookllm.store import Store
     >>> memory = UploadMemory(Store.open(memory=True), clock=lambda: 1000.0)
     >>> memory.remember(Upload("ab12", "acct", "files/x", "http://h/v1beta/files/x", "image/png", 10, 1000.0, 9e9))
-    >>> memory.find("ab12", "acct").name
+    >>> memory.valid("acct")["ab12"].name
     'files/x'
-    >>> memory.find("ab12", "another account") is None
-    True
+    >>> memory.valid("another account")
+    {}
 """
 
 from __future__ import annotations
@@ -70,12 +70,17 @@ class UploadMemory:
         self._clock = clock
         self._margin_s = margin_s
 
-    def find(self, sha256: str, account: str) -> Upload | None:
-        """The upload of this content in this account, if it stays valid for the margin; else ``None``."""
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM media_uploads WHERE sha256 = ? AND account = ? AND expires_at > ?"
-        params = (sha256, account, self._clock() + self._margin_s)
-        row = self._db.run(lambda conn: conn.execute(sql, params).fetchone())
-        return Upload(*row) if row else None
+    def valid(self, account: str) -> dict[str, Upload]:
+        """Every upload of ``account`` that stays valid for the margin, by content hash (one query for a run's
+        worth of lookups)."""
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM media_uploads WHERE account = ? AND expires_at > ?"
+        params = (account, self._clock() + self._margin_s)
+        rows = self._db.run(lambda conn: conn.execute(sql, params).fetchall())
+        return {row[0]: Upload(*row) for row in rows}
+
+    def usable(self, upload: Upload) -> bool:
+        """Whether ``upload`` still stays valid for the margin (a run may outlast an upload read at its start)."""
+        return upload.expires_at > self._clock() + self._margin_s
 
     def remember(self, upload: Upload) -> None:
         """Record an upload (replacing an older one of the same content and account)."""
