@@ -139,6 +139,11 @@ class MediaParts:
 
     def _to_upload(self, prompt: MultimodalPrompt) -> list[Media]:
         local = [m for m in dict.fromkeys(prompt.media) if m.sha256 is not None]
+        for media in local:  # a kernel kept open for days outlives its uploads
+            known = (self._known or {}).get(media.sha256)  # type: ignore[arg-type]
+            if known is not None and not self.memory.usable(known):
+                self._forget_here(media)
+                self._known = None  # read the store again: another run may have uploaded it since
         pending = [m for m in local if m.sha256 not in self._uploaded]
         size = sum(len(p.encode()) for p in prompt.parts if isinstance(p, str))
         inline: set[Media] = set()
@@ -206,11 +211,14 @@ class MediaParts:
         )
 
     def _forget(self, media: Media) -> None:
+        self._forget_here(media)
+        self.memory.forget(media.sha256, self._account())  # type: ignore[arg-type]
+
+    def _forget_here(self, media: Media) -> None:
         self._uploaded.pop(media.sha256, None)  # type: ignore[arg-type]
         self._names.pop(media.sha256, None)  # type: ignore[arg-type]
         if self._known is not None:
             self._known.pop(media.sha256, None)  # type: ignore[arg-type]
-        self.memory.forget(media.sha256, self._account())  # type: ignore[arg-type]
 
     def _account(self) -> str:
         """Which Files API store an upload lives in: the endpoint and a digest of the key (never the key)."""

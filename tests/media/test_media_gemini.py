@@ -112,12 +112,18 @@ async def test_an_expired_upload_is_uploaded_again(tmp_path, make_emulator, stor
         assert results.df["success"].all()
         return strategy
 
-    assert (await run("first")).media.uploads == 1
+    kept = await run("first")
+    assert kept.media.uploads == 1
     clock.advance(40 * 3600)
     assert (await run("forty hours on")).media.uploads == 0  # still valid: reused from the store
     clock.advance(9 * 3600)  # 49 h: the API deleted it
     assert (await run("forty-nine hours on")).media.uploads == 1
-    assert emu.count(endpoint="generateContent", status=200) == 3
+    df["caption"] = ["the first strategy, still in memory two days on"]
+    results = await nl.arun(df, prompt=TEMPLATE, strategy=kept, store=store, progress=False)
+    # its own record of the upload expired too: it takes the newer upload from the store instead
+    assert results.df["success"].all() and kept.media.uploads == 1
+    assert emu.count(endpoint="generateContent", status=200) == 4
+    assert emu.count(endpoint="generateContent", status=403) == 0  # never sent with an expired file
 
 
 async def test_an_upload_deleted_early_is_replaced_within_the_attempt(tmp_path, emulator_client, emulator, store):
