@@ -73,11 +73,13 @@ async def _phases(base_url: str, store: Store, photos: list[Path], workers: int)
     n = len(photos)
 
     uploaded = _strategy(client, store, inline_limit=0)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     _, items = build_items(df, prompt=TEMPLATE, strategy=uploaded)
     hashing_ms = (time.perf_counter() - started) * 1000 / n
+    hashing_cpu_ms = (time.process_time() - cpu) * 1000 / n
     print(f"images={n} workers={workers}")
-    print(f"1. rows built, files hashed: {hashing_ms:6.2f} ms/file   peak RSS {_peak_rss_mb():6.1f} MB")
+    print(f"1. rows built, files hashed: {hashing_ms:6.2f} ms/file (CPU, all threads: {hashing_cpu_ms:5.2f} ms/file)"
+          f"   peak RSS {_peak_rss_mb():6.1f} MB")  # fmt: skip
 
     started = time.perf_counter()
     results = await nl.arun(df, prompt=TEMPLATE, strategy=uploaded, store=store, max_workers=workers, progress=False)
@@ -87,13 +89,16 @@ async def _phases(base_url: str, store: Store, photos: list[Path], workers: int)
           f"peak RSS {_peak_rss_mb():6.1f} MB")  # fmt: skip
 
     again = _strategy(client, store, inline_limit=0)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await again.media.prepare_many(item.prompt for item in items)
     parts = [again.media.parts(item.prompt) for item in items]
     bookkeeping_ms = (time.perf_counter() - started) * 1000 / n
+    bookkeeping_cpu_ms = (time.process_time() - cpu) * 1000 / n
     assert again.media.uploads == 0 and all(p[1].file_data is not None for p in parts)
-    print(f"   upload bookkeeping (store lookup + parts, every upload found): {bookkeeping_ms:6.2f} ms/file")
-    print(f"   hashing + bookkeeping: {hashing_ms + bookkeeping_ms:6.2f} ms/file (target < 5 ms)")
+    print(f"   upload bookkeeping (store lookup + parts, every upload found): {bookkeeping_ms:6.3f} ms/file "
+          f"(CPU {bookkeeping_cpu_ms:5.3f})")  # fmt: skip
+    print(f"   hashing + bookkeeping: {hashing_ms + bookkeeping_ms:6.2f} ms/file "
+          f"(CPU {hashing_cpu_ms + bookkeeping_cpu_ms:5.2f}; target < 5 ms)")  # fmt: skip
 
     inline = _strategy(client, store)
     started = time.perf_counter()

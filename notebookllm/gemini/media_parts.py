@@ -183,8 +183,8 @@ class MediaParts:
     async def _find_or_upload(self, media: Media) -> types.Part:
         memory = self.memory
         account = self._account()
-        if self._known is None:
-            self._known = await asyncio.to_thread(memory.valid, account)
+        if self._known is None:  # one short query, on the loop: concurrent rows must not each start one
+            self._known = memory.valid(account)
         known = self._known.get(media.sha256)  # type: ignore[arg-type]
         if known is None or not memory.usable(known):
             known = await self._send_upload(media, account, memory.now())
