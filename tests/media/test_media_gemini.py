@@ -197,3 +197,14 @@ def test_a_dry_run_counts_media_tokens(tmp_path, emulator_client, emulator, stor
     assert results.df["input_tokens"].tolist()[0] == text + 3 * 258
     assert results.df["input_tokens"].tolist()[1] >= 3 * 258
     assert emulator.count() == 0
+
+
+async def test_the_cached_strategy_sends_files_after_its_context_cache(tmp_path, emulator_client, emulator, store):
+    catalogue = "The catalogue lists colour, shape and price for every product we sell. " * 120
+    strategy = nl.GeminiCachedStrategy(emulator_client, MODEL, cached_content=catalogue, include_metadata=True)
+    strategy.media = MediaParts(emulator_client, store=store)
+    df = pd.DataFrame({"caption": ["a ball"], "item": [write(tmp_path, "ball.png", png(900, 300))]})
+    results = await nl.arun(df, prompt=TEMPLATE, strategy=strategy, store=store, progress=False)
+    row = results.df.iloc[0]
+    assert row["success"] and "Seen: image/png 900x300" in row["output"]
+    assert row["cached_tokens"] > 1000 and row["input_tokens"] > row["cached_tokens"] + 2 * 258
