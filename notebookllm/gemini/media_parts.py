@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -78,7 +79,7 @@ class MediaParts:
         self.inline_limit = inline_limit
         self._uploaded: dict[str, types.Part] = {}
         self._names: dict[str, str] = {}
-        self._in_flight: dict[str, asyncio.Future[types.Part]] = {}
+        self._in_flight: dict[str, asyncio.Future[types.Part]] = {}  # uploads under way, by content hash
         self.uploads = 0
         """Files uploaded by this object (uploads found in the store not counted)."""
 
@@ -156,29 +157,26 @@ class MediaParts:
         return [m for m in pending if m not in inline]
 
     async def _upload(self, media: Media) -> types.Part:
+        """The file's URI part: known, found in the store, or uploaded — once, however many rows wait for it.
+
+        The upload runs as a task of its own, so a row whose attempt times out or is cancelled while it waits does
+        not cancel the upload the other rows are waiting for."""
         key = media.sha256
         assert key is not None
         if key in self._uploaded:
             return self._uploaded[key]
-        running = self._in_flight.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        future: asyncio.Future[types.Part] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
-        try:
-            part = await self._find_or_upload(media)
-            future.set_result(part)
-            self._uploaded[key] = part
-            return part
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # waiters re-raise it; nobody else needs to see it as unretrieved
-            raise
-        finally:
+        task = self._in_flight.get(key)
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = asyncio.ensure_future(self._find_or_upload(media))
+            self._in_flight[key] = task
+            task.add_done_callback(functools.partial(self._settled, key))
+        return await asyncio.shield(task)
+
+    def _settled(self, key: str, task: asyncio.Future[types.Part]) -> None:
+        if self._in_flight.get(key) is task:
             del self._in_flight[key]
+        if not task.cancelled():
+            task.exception()  # the waiters re-raise it; no "exception never retrieved" if none is left
 
     async def _find_or_upload(self, media: Media) -> types.Part:
         memory = self.memory
@@ -191,7 +189,9 @@ class MediaParts:
             self._known[known.sha256] = known
             await asyncio.to_thread(memory.remember, known)
         self._names[media.sha256] = known.name  # type: ignore[index]
-        return types.Part(file_data=types.FileData(file_uri=known.uri, mime_type=known.mime_type))
+        part = types.Part(file_data=types.FileData(file_uri=known.uri, mime_type=known.mime_type))
+        self._uploaded[media.sha256] = part  # type: ignore[index]
+        return part
 
     async def _send_upload(self, media: Media, account: str, now: float) -> Upload:
         config = types.UploadFileConfig(mime_type=media.mime_type, display_name=media.name)
