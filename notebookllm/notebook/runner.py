@@ -202,7 +202,8 @@ async def arun(
     Args:
         data: a DataFrame, a list/Series of strings (column ``text``), a list of dicts, or a list of
             ``LLMWorkItem`` (see :mod:`notebookllm.notebook.inputs`).
-        prompt: a template (``"Classify: {review}"``) or a function ``row -> str``.
+        prompt: a template (``"Classify: {review}"``) or a function ``row -> str``. A field whose cell holds a
+            file (``Path``, ``bytes``, a Pillow image, ``nl.File``) puts that file in the prompt at its place.
         strategy: the :class:`LLMCallStrategy` to call; without one, ``GeminiStrategy(model=model)`` on the
             client of the last ``nl.connect()`` (the embedded emulator when no API key is set).
         model: the Gemini model for that default strategy.
