@@ -541,7 +541,7 @@ def _remember_uploads_in_run_store(items: Sequence[LLMWorkItem[Any, Any]], optio
     """Gemini strategies with files to send remember their uploads in the run's store (``store=``), so the
     store that answers a rerun is also the one that knows which files the Files API still holds."""
     strategies = {id(i.strategy): i.strategy for i in items if isinstance(i.prompt, MultimodalPrompt)}
-    if not strategies:
+    if not strategies or options.config.dry_run:  # a dry run uploads nothing
         return
     from ..gemini import GeminiStrategy
     from ..store import Store
