@@ -208,3 +208,23 @@ async def test_the_cached_strategy_sends_files_after_its_context_cache(tmp_path,
     row = results.df.iloc[0]
     assert row["success"] and "Seen: image/png 900x300" in row["output"]
     assert row["cached_tokens"] > 1000 and row["input_tokens"] > row["cached_tokens"] + 2 * 258
+
+
+async def test_a_prompt_function_or_a_work_item_may_carry_files(tmp_path, emulator_client, emulator, store) -> None:
+    photo = write(tmp_path, "photo.png", png(64, 48))
+    strategy = _strategy(emulator_client, store)
+    df = pd.DataFrame({"name": ["ball"], "file": [str(photo)]})
+    results = await nl.arun(
+        df,
+        prompt=lambda row: nl.MultimodalPrompt([f"Is this a {row.name}? ", Path(row.file)]),
+        strategy=strategy,
+        store=store,
+        progress=False,
+    )
+    assert "Seen: image/png 64x48" in results.df.loc[0, "output"]
+
+    item = nl.LLMWorkItem("direct", strategy, nl.MultimodalPrompt(["Describe ", nl.File(photo)]))
+    async with nl.ParallelBatchProcessor(nl.ProcessorConfig(max_workers=2, timeout_per_item=30)) as processor:
+        await processor.add_work(item)
+        batch = await processor.process_all()
+    assert batch.succeeded == 1 and "Seen: image/png 64x48" in batch.results[0].output.output
