@@ -228,3 +228,18 @@ async def test_a_prompt_function_or_a_work_item_may_carry_files(tmp_path, emulat
         await processor.add_work(item)
         batch = await processor.process_all()
     assert batch.succeeded == 1 and "Seen: image/png 64x48" in batch.results[0].output.output
+
+
+async def test_a_row_cancelled_while_waiting_does_not_cancel_the_upload(tmp_path, emulator_client, store) -> None:
+    import asyncio
+
+    media = MediaParts(emulator_client, store=store, inline_limit=0)
+    prompt = nl.MultimodalPrompt(["Describe ", write(tmp_path, "p.png", png(32, 32))])
+    first = asyncio.ensure_future(media._upload(prompt.media[0]))
+    await asyncio.sleep(0)  # one turn of the loop: the first row starts the upload and waits for it
+    assert media._in_flight
+    second = asyncio.ensure_future(media.prepare(prompt))
+    first.cancel()  # e.g. its attempt timed out
+    await second
+    assert first.cancelled() and media.uploads == 1
+    assert media.parts(prompt)[1].file_data is not None
