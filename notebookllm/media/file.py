@@ -147,6 +147,8 @@ class Media:
 
 def is_media_value(value: Any) -> bool:
     """Whether a cell value is meant as a file: a ``Path``, ``bytes``, a :class:`File` or a Pillow image."""
+    if isinstance(value, str):  # the common cell, answered first: this runs for every cell of a text column
+        return False
     return isinstance(value, (PurePath, bytes, bytearray, memoryview, File, Media)) or _is_pil_image(value)
 
 
