@@ -185,8 +185,10 @@ def _render_template(frame: pd.DataFrame, template: str, ids: list[str]) -> list
 
 
 def _holds_media(column: pd.Series, values: list[Any]) -> bool:
-    """Whether a column has a file-like cell (only object columns can)."""
-    return column.dtype == object and any(is_media_value(v) for v in values)
+    """Whether a column has a file-like cell (only object columns can; pandas tells all-text ones apart in C)."""
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) == "string":
+        return False
+    return any(is_media_value(v) for v in values)
 
 
 def _render_multimodal(template: str, fields: list[str], values: list[list[Any]], ids: list[str]) -> list[str]:
