@@ -112,7 +112,8 @@ class FileStore:
         return self._file(name).data
 
     def list(self, page_size: str | None, page_token: str | None, version: str) -> dict[str, Any]:
-        items, next_token = page(list(self._files.values()), page_size, page_token)
+        live = [stored for name in list(self._files) if (stored := self.find(name)) is not None]
+        items, next_token = page(live, page_size, page_token)
         result: dict[str, Any] = {"files": [f.resource(version) for f in items]}
         if next_token:
             result["nextPageToken"] = next_token

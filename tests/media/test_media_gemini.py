@@ -117,6 +117,7 @@ async def test_an_expired_upload_is_uploaded_again(tmp_path, make_emulator, stor
     clock.advance(40 * 3600)
     assert (await run("forty hours on")).media.uploads == 0  # still valid: reused from the store
     clock.advance(9 * 3600)  # 49 h: the API deleted it
+    assert list(client.files.list()) == []
     assert (await run("forty-nine hours on")).media.uploads == 1
     df["caption"] = ["the first strategy, still in memory two days on"]
     results = await nl.arun(df, prompt=TEMPLATE, strategy=kept, store=store, progress=False)
