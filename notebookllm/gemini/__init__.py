@@ -24,6 +24,7 @@ from .errors import (
     MissingAPIKeyError,
 )
 from .json_reply import JsonReply, parse_json_reply
+from .media_parts import INLINE_REQUEST_LIMIT_BYTES, MediaParts
 from .pricing import PRICES_AS_OF, ModelPrice, estimate_cost, price_for, set_price
 from .response import GeminiResponse, usage_of
 from .strategy import GeminiStrategy
@@ -31,6 +32,7 @@ from .strategy import GeminiStrategy
 __all__ = [
     "DEFAULT_INLINE_LIMIT_BYTES",
     "DEFAULT_MODEL",
+    "INLINE_REQUEST_LIMIT_BYTES",
     "PRICES_AS_OF",
     "BatchDeadlineError",
     "BatchJobError",
@@ -51,6 +53,7 @@ __all__ = [
     "GeminiStrategy",
     "JsonReply",
     "JsonReplyError",
+    "MediaParts",
     "MissingAPIKeyError",
     "ModelPrice",
     "connect",
