@@ -44,7 +44,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 # Each benchmark prints its figures; benchmarks/README.md says what they mean and records the last run.
-BENCHMARKS := overhead memory emulator_throughput store_speed notebook_speed evaluation_speed
+BENCHMARKS := overhead memory emulator_throughput store_speed notebook_speed evaluation_speed media_run
 
 bench: $(STAMP)
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done

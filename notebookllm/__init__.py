@@ -85,9 +85,10 @@ _LAZY: dict[str, str] = {
         ),
         "notebookllm.notebook",
     ),
-    **dict.fromkeys(("BatchLedger", "CacheMode", "LedgerEntry", "Store"), "notebookllm.store"),
+    **dict.fromkeys(("BatchLedger", "CacheMode", "LedgerEntry", "Store", "UploadMemory"), "notebookllm.store"),
+    **dict.fromkeys(("File", "MediaError", "MultimodalPrompt"), "notebookllm.media"),
 }
-_SUBPACKAGES = frozenset({"core", "emulator", "gemini", "notebook", "store"})
+_SUBPACKAGES = frozenset({"core", "emulator", "gemini", "media", "notebook", "store"})
 
 if TYPE_CHECKING:
     from .gemini import (
@@ -122,6 +123,7 @@ if TYPE_CHECKING:
         parse_json_reply,
         set_price,
     )
+    from .media import File, MediaError, MultimodalPrompt
     from .notebook import (
         Comparison,
         ConfusionMatrix,
@@ -141,7 +143,7 @@ if TYPE_CHECKING:
         judge,
         run,
     )
-    from .store import BatchLedger, CacheMode, LedgerEntry, Store
+    from .store import BatchLedger, CacheMode, LedgerEntry, Store, UploadMemory
 
 
 def __getattr__(name: str) -> Any:
@@ -187,6 +189,7 @@ __all__ = [
     "ErrorInfo",
     "Estimate",
     "Evaluation",
+    "File",
     "FrameworkTimeoutError",
     "GeminiBatch",
     "GeminiBlockedError",
@@ -208,9 +211,11 @@ __all__ = [
     "LLMService",
     "LLMWorkItem",
     "LedgerEntry",
+    "MediaError",
     "MetricsObserver",
     "MissingAPIKeyError",
     "ModelPrice",
+    "MultimodalPrompt",
     "NotebookLLMError",
     "ParallelBatchProcessor",
     "PrepareOnceMixin",
@@ -223,6 +228,7 @@ __all__ = [
     "Significance",
     "Store",
     "TokenUsage",
+    "UploadMemory",
     "WorkItemResult",
     "__version__",
     "acompare",

@@ -18,6 +18,7 @@ import math
 
 from aiolimiter import AsyncLimiter
 
+from ..media.prompt import input_tokens
 from .config import RateLimitConfig
 
 __all__ = ["RateGate"]
@@ -78,8 +79,9 @@ class RateGate:
         )
 
     def token_estimate(self, prompt: str) -> int:
-        """Tokens an attempt is assumed to use for TPM admission: ``len(prompt) // 4 + expected_output_tokens``."""
-        return len(prompt) // 4 + self._config.expected_output_tokens
+        """Tokens an attempt is assumed to use for TPM admission: ``len(prompt) // 4 + expected_output_tokens``
+        (a prompt with files adds the tokens the API bills for them)."""
+        return input_tokens(prompt) + self._config.expected_output_tokens
 
     def start_cooldown(self, retry_after: float | None) -> float | None:
         """A rate-limit error arrived: hold every acquirer for ``retry_after`` (else ``cooldown_seconds``).

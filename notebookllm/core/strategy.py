@@ -24,6 +24,7 @@ import json
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, TypeVar
 
+from ..media.prompt import input_tokens
 from .classification import ErrorClassifier
 from .retry_state import RetryState
 from .tokens import TokenUsage, TokenUsageLike
@@ -64,11 +65,12 @@ class LLMCallStrategy(ABC, Generic[TOutput]):
         """Release shared resources. Called once per instance at the end of the run, also after failures."""
 
     async def dry_run(self, prompt: str) -> tuple[TOutput, TokenUsageLike | None]:
-        """What a dry run returns for ``prompt``: a placeholder output and an input-token estimate.
+        """What a dry run returns for ``prompt``: a placeholder output and an input-token estimate (files in a
+        :class:`~notebookllm.media.MultimodalPrompt` counted as the API bills them).
 
         Never sends a request and never calls :meth:`prepare`.
         """
-        return f"[dry run] {prompt[:80]}", TokenUsage(input_tokens=max(1, len(prompt) // 4))  # type: ignore[return-value]
+        return f"[dry run] {prompt[:80]}", TokenUsage(input_tokens=max(1, input_tokens(prompt)))  # type: ignore[return-value]
 
     def default_error_classifier(self) -> ErrorClassifier | None:
         """The classifier for this strategy's errors when the processor was not given one."""

@@ -96,6 +96,15 @@ class FileStore:
         stored.generated = True
         self._files[name] = stored
 
+    def find(self, uri_or_name: str) -> _File | None:
+        """The live file a ``fileData`` URI (``http://host/v1beta/files/abc``) or name points at, else ``None``."""
+        name = "files/" + uri_or_name.rsplit("files/", 1)[-1]
+        stored = self._files.get(name)
+        if stored is not None and not stored.generated and self._clock() >= stored.create_time + FILE_TTL_S:
+            del self._files[name]  # expired: the API deletes uploads after 48 hours
+            return None
+        return stored
+
     def get(self, name: str, version: str = "v1beta") -> dict[str, Any]:
         return self._file(name).resource(version)
 
@@ -103,7 +112,8 @@ class FileStore:
         return self._file(name).data
 
     def list(self, page_size: str | None, page_token: str | None, version: str) -> dict[str, Any]:
-        items, next_token = page(list(self._files.values()), page_size, page_token)
+        live = [stored for name in list(self._files) if (stored := self.find(name)) is not None]
+        items, next_token = page(live, page_size, page_token)
         result: dict[str, Any] = {"files": [f.resource(version) for f in items]}
         if next_token:
             result["nextPageToken"] = next_token
@@ -114,7 +124,7 @@ class FileStore:
         del self._files[_full_name(name)]
 
     def _file(self, name: str) -> _File:
-        stored = self._files.get(_full_name(name))
+        stored = self.find(_full_name(name))
         if stored is None:
             raise ApiError.permission_denied(
                 f"You do not have permission to access the File {name.removeprefix('files/')} or it may not exist."

@@ -18,7 +18,9 @@ from typing import Any
 from .caches import CacheStore
 from .errors import ApiError
 from .fields import pick
+from .files import FileStore
 from .markers import Markers, parse_markers
+from .media import MediaPart, media_parts, without_media
 from .replies import ReplyRequest, Responder, enum_reply, json_reply, text_reply
 from .safety import blocking_category, ratings
 from .tokens import count_content, count_contents, count_text
@@ -44,10 +46,13 @@ def prompt_text(body: dict[str, Any]) -> str:
 class Generator:
     """Builds replies; ``respond`` is deterministic in (seed, request key, request)."""
 
-    def __init__(self, *, seed: int, responder: Responder | None, caches: CacheStore) -> None:
+    def __init__(
+        self, *, seed: int, responder: Responder | None, caches: CacheStore, files: FileStore | None = None
+    ) -> None:
         self._seed = seed.to_bytes(8, "big", signed=True)
         self._responder = responder
         self._caches = caches
+        self._files = files if files is not None else FileStore()
 
     def respond(self, model: str, body: dict[str, Any], markers: Markers | None = None) -> dict[str, Any]:
         """The GenerateContentResponse for ``body`` sent to ``model`` (a bare model id); ``markers`` when the caller
@@ -61,8 +66,10 @@ class Generator:
         config = pick(body, "generationConfig", "generation_config") or {}
         system = pick(body, "systemInstruction", "system_instruction")
         cached_tokens = self._cached_tokens(model, body, system)
-        prompt_tokens = count_contents(contents) + count_content(system) + cached_tokens
-        digest = hashlib.blake2b(_request_key(model, body, system, config), digest_size=16, key=self._seed).digest()
+        seen = media_parts(contents, self._files)
+        prompt_tokens = count_contents(contents, self._files) + count_content(system) + cached_tokens
+        key = _request_key(model, {**body, "contents": without_media(contents, seen)}, system, config)
+        digest = hashlib.blake2b(key, digest_size=16, key=self._seed).digest()
         response: dict[str, Any] = {}
         if markers.block:
             response["promptFeedback"] = {"blockReason": markers.block, "safetyRatings": ratings(markers.unsafe, None)}
@@ -72,7 +79,8 @@ class Generator:
             thoughts = _thought_tokens(pick(config, "thinkingConfig", "thinking_config"), prompt_tokens, rng)
             count = int(pick(config, "candidateCount", "candidate_count") or 1)
             candidates = [
-                self._candidate(i, model, body, config, system, prompt, markers, thoughts, rng) for i in range(count)
+                self._candidate(i, model, body, config, system, prompt, markers, thoughts, rng, seen)
+                for i in range(count)
             ]
             output_tokens = sum(candidate.pop("_tokens") for candidate in candidates)
             response["candidates"] = candidates
@@ -100,6 +108,7 @@ class Generator:
         markers: Markers,
         thoughts: int,
         rng: random.Random,
+        seen: list[MediaPart],
     ) -> dict[str, Any]:
         levels = markers.unsafe
         blocked = markers.safety_stop or blocking_category(levels, pick(body, "safetySettings", "safety_settings"))
@@ -114,7 +123,7 @@ class Generator:
             candidate["safetyRatings"] = ratings(levels, None)
             candidate["_tokens"] = 0
             return candidate
-        text = self._reply_text(model, body, config, system, prompt, markers, rng)
+        text = self._reply_text(model, body, config, system, prompt, markers, rng, seen)
         finish = "STOP"
         if markers.finish == "MAX_TOKENS":
             text, finish = text[: max(1, len(text) // 2)], "MAX_TOKENS"
@@ -147,6 +156,7 @@ class Generator:
         prompt: str,
         markers: Markers,
         rng: random.Random,
+        seen: list[MediaPart],
     ) -> str:
         mime = pick(config, "responseMimeType", "response_mime_type") or "text/plain"
         schema = pick(config, "responseJsonSchema", "response_json_schema") or pick(
@@ -175,6 +185,8 @@ class Generator:
                 text = enum_reply(schema, rng)
             else:
                 text = text_reply(prompt, rng, markers.reply_tokens)
+                if seen:  # the reply shows which content arrived, not which path or URI carried it
+                    text += " Seen: " + "; ".join(m.describe() for m in seen) + "."
         if markers.bad_json and json_mode:
             text = text[: max(1, len(text) // 2)]
         return text

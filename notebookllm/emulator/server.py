@@ -194,7 +194,7 @@ class EmulatorServer:
         prompt = prompt_text(body)
         markers = parse_markers(prompt)
         if state.quotas.active:
-            state.quotas.admit(model, count_contents(body.get("contents")))
+            state.quotas.admit(model, count_contents(body.get("contents"), state.files))
         fault = self._pick_fault(state, model, raw, prompt, markers)
         delay = state.latency.draw()
         if delay:
@@ -260,7 +260,7 @@ class EmulatorServer:
         self._model(request)
         _, body = await _read_json(request)
         inner = pick(body, "generateContentRequest", "generate_content_request") or body
-        total = count_contents(inner.get("contents")) + count_content(
+        total = count_contents(inner.get("contents"), self.state.files) + count_content(
             pick(inner, "systemInstruction", "system_instruction")
         )
         result: dict[str, Any] = {}

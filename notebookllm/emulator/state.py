@@ -34,7 +34,7 @@ class State:
         )
         self.caches = CacheStore(min_tokens=config.min_cache_tokens, clock=clock)
         self.files = FileStore(clock=clock)
-        self.generator = Generator(seed=config.seed, responder=config.responder, caches=self.caches)
+        self.generator = Generator(seed=config.seed, responder=config.responder, caches=self.caches, files=self.files)
         self.batches = BatchStore(
             generator=self.generator,
             files=self.files,

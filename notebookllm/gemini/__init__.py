@@ -35,6 +35,7 @@ from .errors import (
 from .gemini_llm import GeminiLLM
 from .json_reply import JsonReply, parse_json_reply
 from .llm_service import LLMService
+from .media_parts import INLINE_REQUEST_LIMIT_BYTES, MediaParts
 from .pricing import PRICES_AS_OF, ModelPrice, estimate_cost, price_for, set_price
 from .response import GeminiResponse, usage_of
 from .strategy import GeminiStrategy
@@ -43,6 +44,7 @@ __all__ = [
     "BATCH_API_VERSION",
     "DEFAULT_INLINE_LIMIT_BYTES",
     "DEFAULT_MODEL",
+    "INLINE_REQUEST_LIMIT_BYTES",
     "PRICES_AS_OF",
     "BatchCancelError",
     "BatchDeadlineError",
@@ -68,6 +70,7 @@ __all__ = [
     "JsonReply",
     "JsonReplyError",
     "LLMService",
+    "MediaParts",
     "MissingAPIKeyError",
     "ModelPrice",
     "connect",

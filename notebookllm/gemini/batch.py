@@ -195,6 +195,7 @@ class GeminiBatch:
         """
         filter_json = self.filter_json if filter_json is None else filter_json
         self._check_filter_json(filter_json)
+        await self.strategy.media.prepare_many(batch_payload)  # a job's file parts go by URI, never inline
         requests = build_requests(self.strategy, batch_payload, item_ids)
         fingerprint = payload_fingerprint(self.strategy, requests, filter_json=filter_json)
         endpoint, key = self.endpoint

@@ -32,9 +32,11 @@ from ..core.classification import ErrorClassifier
 from ..core.retry_state import RetryState
 from ..core.strategy import LLMCallStrategy
 from ..core.tokens import TokenUsage
+from ..media import MultimodalPrompt
 from .classifier import GeminiErrorClassifier
 from .connection import default_client, default_model
 from .errors import GeminiBlockedError, GeminiEmptyResponseError
+from .media_parts import MediaParts, fingerprint_contents
 from .pricing import estimate_cost
 from .response import response_metadata, to_gemini_response
 
@@ -64,6 +66,9 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     ``execute`` takes the item's :class:`~notebookllm.RetryState`; subclasses can read and write it and call
     ``super().execute(...)``.
+
+    A :class:`~notebookllm.MultimodalPrompt` (a template row with file cells) is sent as text and file parts;
+    :attr:`media` decides inline or uploaded and remembers uploads (see :mod:`notebookllm.gemini.media_parts`).
     """
 
     cache_namespace: ClassVar[str | None] = "notebookllm.gemini/1"
@@ -117,7 +122,14 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         self, prompt: str, attempt: int, timeout: float, state: RetryState | None = None
     ) -> tuple[Any, TokenUsage]:
         """Send ``prompt``; return ``(output, usage)`` (``output`` is a ``GeminiResponse`` if ``include_metadata``)."""
+        if isinstance(prompt, MultimodalPrompt):
+            return self._finish(await self.media.send(prompt, lambda: self._generate(prompt)))
         return self._finish(await self._generate(prompt))
+
+    @functools.cached_property
+    def media(self) -> MediaParts:
+        """The file parts of this strategy's prompts: inline or uploaded, uploads remembered in the store."""
+        return MediaParts(self.client)
 
     def default_error_classifier(self) -> ErrorClassifier:
         """A :class:`~notebookllm.gemini.GeminiErrorClassifier` honouring ``retry_blocked``."""
@@ -127,6 +139,8 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         """The final request ``prompt`` becomes, as JSON: model, contents, full config (schema as JSON schema),
         plus the strategy class and how its output is built. What the response cache keys on.
         """
+        if isinstance(prompt, MultimodalPrompt):
+            return {**self._request_identity, "contents": fingerprint_contents(prompt)}
         contents = [c.model_dump(mode="json", exclude_none=True) for c in self._contents(prompt)]
         return {**self._request_identity, "contents": contents}
 
@@ -158,6 +172,8 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         return {}
 
     def _contents(self, prompt: str) -> list[types.Content]:
+        if isinstance(prompt, MultimodalPrompt):
+            return [types.Content(role="user", parts=self.media.parts(prompt))]
         return [types.Content(role="user", parts=[types.Part(text=prompt)])]
 
     async def _generate(self, prompt: str) -> types.GenerateContentResponse:

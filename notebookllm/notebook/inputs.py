@@ -12,6 +12,13 @@ Accepted data:
 Errors name the column (and list the ones there are) or the row: a missing template column, a missing value in
 one, an empty prompt, a duplicate id.
 
+Files in cells: a template field whose cell holds a ``pathlib.Path``, ``bytes``, a Pillow image or
+``nl.File(...)`` becomes a file part of the prompt at that place (text before and after it stays in order), and
+the row's prompt a :class:`~notebookllm.media.MultimodalPrompt`. Each file is checked and hashed here, so a path
+that does not exist, a directory, an unreadable or too large file or an unsupported type fails before any request,
+naming the row and column. (A ``str`` cell is always text: wrap a path in ``Path`` or ``nl.File`` to send the
+file.) A prompt function may return a ``MultimodalPrompt`` itself.
+
 Example:
     >>> frame, items = build_items(["good", "bad"], prompt="Sentiment of: {text}", strategy=strategy)  # doctest: +SKIP
     >>> [i.prompt for i in items]  # doctest: +SKIP
@@ -30,6 +37,7 @@ import pandas as pd
 from ..core.errors import ConfigurationError, InvalidWorkItemError
 from ..core.strategy import LLMCallStrategy
 from ..core.work_item import LLMWorkItem
+from ..media import MediaError, MultimodalPrompt, is_media_value, media_key, to_media, to_media_all
 
 __all__ = ["Data", "PromptSpec", "Row", "build_items"]
 
@@ -171,7 +179,54 @@ def _render_template(frame: pd.DataFrame, template: str, ids: list[str]) -> list
             )
     # One format_map per row over plain lists: fast for 100,000 rows, unlike iterrows().
     values = [c.tolist() for c in columns]
+    if any(_holds_media(column, vals) for column, vals in zip(columns, values, strict=True)):
+        return _render_multimodal(template, fields, values, ids)
     return [template.format_map(dict(zip(fields, row, strict=True))) for row in zip(*values, strict=True)]
+
+
+def _holds_media(column: pd.Series, values: list[Any]) -> bool:
+    """Whether a column has a file-like cell (only object columns can; pandas tells all-text ones apart in C)."""
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) == "string":
+        return False
+    return any(is_media_value(v) for v in values)
+
+
+def _render_multimodal(template: str, fields: list[str], values: list[list[Any]], ids: list[str]) -> list[str]:
+    """Prompts for a template some of whose cells hold files: those rows become :class:`MultimodalPrompt`\\ s
+    with each file at its field's place; the rest stay text. Each distinct file is hashed once, on all cores."""
+    formatter = string.Formatter()
+    parsed = list(formatter.parse(template))
+    resolved = to_media_all(value for column in values for value in column)
+    prompts: list[str] = []
+    for item_id, row_values in zip(ids, zip(*values, strict=True), strict=True):
+        row = dict(zip(fields, row_values, strict=True))
+        if not any(is_media_value(v) for v in row_values):
+            prompts.append(template.format_map(row))
+            continue
+        parts: list[Any] = []
+        for literal, name, spec, conversion in parsed:
+            parts.append(literal)
+            if name is None:
+                continue
+            value, _ = formatter.get_field(name, (), row)
+            if is_media_value(value):
+                media = resolved.get(media_key(value)) or _resolve(value)
+                if isinstance(media, MediaError):
+                    column = name.split(".", 1)[0].split("[", 1)[0]
+                    raise InvalidWorkItemError(f"row {item_id!r}, column {column!r}: {media}")
+                parts.append(media)
+            else:
+                parts.append(formatter.format_field(formatter.convert_field(value, conversion), spec or ""))
+        prompts.append(MultimodalPrompt(parts))
+    return prompts
+
+
+def _resolve(value: Any) -> Any:
+    """A file value met only through a field's attribute or index (not a cell itself): checked on its own."""
+    try:
+        return to_media(value)
+    except MediaError as exc:
+        return exc
 
 
 def _template_fields(template: str) -> list[str]:

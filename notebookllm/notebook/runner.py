@@ -39,6 +39,7 @@ from ..core.results import BatchResult, WorkItemResult
 from ..core.strategy import LLMCallStrategy, fingerprint_digest
 from ..core.work_item import LLMWorkItem
 from ..environment import in_jupyter_kernel
+from ..media import MultimodalPrompt
 from ..sync import run_sync, user_interrupted
 from .inputs import Data, PromptSpec, build_items
 from .progress import Progress, check_progress_option, make_progress
@@ -201,7 +202,8 @@ async def arun(
     Args:
         data: a DataFrame, a list/Series of strings (column ``text``), a list of dicts, or a list of
             ``LLMWorkItem`` (see :mod:`notebookllm.notebook.inputs`).
-        prompt: a template (``"Classify: {review}"``) or a function ``row -> str``.
+        prompt: a template (``"Classify: {review}"``) or a function ``row -> str``. A field whose cell holds a
+            file (``Path``, ``bytes``, a Pillow image, ``nl.File``) puts that file in the prompt at its place.
         strategy: the :class:`LLMCallStrategy` to call; without one, ``GeminiStrategy(model=model)`` on the
             client of the last ``nl.connect()`` (the embedded emulator when no API key is set).
         model: the Gemini model for that default strategy.
@@ -342,6 +344,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     pending = session.pending if session is not None else items
+    _remember_uploads_in_run_store(pending, options)
     progress = make_progress(options.progress)
     config = options.config
     processor: ParallelBatchProcessor[Any, Any, Any] = ParallelBatchProcessor(
@@ -398,6 +401,7 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     pending = session.pending if session is not None else items
+    _remember_uploads_in_run_store(pending, options)
     batch = None
     if pending:  # built first: a strategy batch mode cannot use is refused before anything is shown or sent
         store = options.store if _is_store(options.store) else Store.open(options.store)
@@ -531,6 +535,21 @@ def _begin_session(items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> R
         run_fingerprint=None if options.run_name else run_fingerprint(items),
         cache_mode=options.cache,
     )
+
+
+def _remember_uploads_in_run_store(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> None:
+    """Gemini strategies with files to send remember their uploads in the run's store (``store=``), so the
+    store that answers a rerun is also the one that knows which files the Files API still holds."""
+    strategies = {id(i.strategy): i.strategy for i in items if isinstance(i.prompt, MultimodalPrompt)}
+    if not strategies or options.config.dry_run:  # a dry run uploads nothing
+        return
+    from ..gemini import GeminiStrategy
+    from ..store import Store
+
+    store = options.store if _is_store(options.store) else Store.open(options.store)
+    for strategy in strategies.values():
+        if isinstance(strategy, GeminiStrategy):
+            strategy.media.use_store(store)
 
 
 def run_fingerprint(items: Sequence[LLMWorkItem[Any, Any]]) -> str:

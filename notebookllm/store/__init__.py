@@ -19,6 +19,7 @@ from .migrations import SCHEMA_VERSION
 from .records import StoredError
 from .session import CacheMode, RunSession, SavedUsage
 from .store import DEFAULT_PATH, Store
+from .uploads import Upload, UploadMemory
 
 __all__ = [
     "DEFAULT_PATH",
@@ -33,5 +34,7 @@ __all__ = [
     "StoreWarning",
     "StoredError",
     "UnstorableOutputError",
+    "Upload",
+    "UploadMemory",
     "register_codec",
 ]

@@ -8,7 +8,7 @@ Example:
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
     >>> upgrade(conn)
-    3
+    4
 """
 
 from __future__ import annotations
@@ -86,11 +86,30 @@ def _v4_batch_job_endpoints(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE batch_jobs ADD COLUMN {column} TEXT")
 
 
+def _v5_media_uploads(conn: sqlite3.Connection) -> None:
+    """Version 5: files uploaded through the Files API (see :mod:`notebookllm.store.uploads`), one row per content
+    hash and API account, so a file is uploaded once and reused across rows and runs until it expires."""
+    conn.execute(
+        """CREATE TABLE media_uploads (
+            sha256 TEXT NOT NULL,
+            account TEXT NOT NULL,
+            name TEXT NOT NULL,
+            uri TEXT NOT NULL,
+            mime_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            uploaded_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (sha256, account)
+        ) WITHOUT ROWID"""
+    )
+
+
 _STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_responses,
     _v2_runs_and_cost,
     _v3_batch_jobs,
     _v4_batch_job_endpoints,
+    _v5_media_uploads,
 )
 SCHEMA_VERSION = len(_STEPS)
 
