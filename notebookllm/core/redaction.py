@@ -18,10 +18,11 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 
-__all__ = ["REDACTED", "redact", "register_secret"]
+__all__ = ["REDACTED", "key_fingerprint", "redact", "register_secret"]
 
 REDACTED = "[REDACTED]"
 
@@ -47,3 +48,16 @@ def redact(text: str) -> str:
         if len(secret) >= _MIN_SECRET_LEN and secret in text:
             text = text.replace(secret, REDACTED)
     return _PATTERN.sub(lambda m: (m.group(1) or "") + REDACTED, text)
+
+
+def key_fingerprint(api_key: str | None) -> str | None:
+    """A digest that tells keys apart without revealing them (16 hex digits of a salted SHA-256), or ``None``.
+
+    What is stored to say which key made something (a batch job, an uploaded file) is this, never the key.
+
+    >>> key_fingerprint("k1") != key_fingerprint("k2") and "k1" not in key_fingerprint("k1")
+    True
+    """
+    if not api_key:
+        return None
+    return hashlib.sha256(b"notebookllm-key\0" + api_key.encode()).hexdigest()[:16]

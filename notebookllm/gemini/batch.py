@@ -47,7 +47,7 @@ from ..core.config import RetryConfig
 from ..core.errors import ConfigurationError
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
-from ..store.ledger import FAILED_STATES, SUCCEEDED_STATE, TERMINAL_STATES, BatchLedger, LedgerEntry, key_fingerprint
+from ..store.ledger import FAILED_STATES, SUCCEEDED_STATE, TERMINAL_STATES, BatchLedger, LedgerEntry
 from ..sync import run_sync
 from .batch_errors import (
     BatchCancelError,
@@ -70,6 +70,7 @@ from .batch_requests import (
 )
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
+from .connection import account_of
 from .strategy import GeminiStrategy
 
 __all__ = ["BATCH_API_VERSION", "DEFAULT_INLINE_LIMIT_BYTES", "GeminiBatch", "job_state"]
@@ -159,8 +160,7 @@ class GeminiBatch:
     @property
     def endpoint(self) -> tuple[str, str | None]:
         """``(base URL, key fingerprint)`` of the client: what a ledger entry belongs to (never the key itself)."""
-        api = self.client._api_client
-        return str(api._http_options.base_url or ""), key_fingerprint(api.api_key)
+        return account_of(self.client)
 
     def owns(self, entry: LedgerEntry) -> bool:
         """Whether ``entry`` was created at this batch's endpoint with its key (rows older than endpoint tracking

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 from google import genai
 from google.genai import types
 
-from ..core.redaction import register_secret
+from ..core.redaction import key_fingerprint, register_secret
 from ._display import announce
 from .errors import API_KEY_ENV_VARS, MissingAPIKeyError
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
 
-__all__ = ["DEFAULT_MODEL", "connect", "default_client", "default_model", "embedded_emulator"]
+__all__ = ["DEFAULT_MODEL", "account_of", "connect", "default_client", "default_model", "embedded_emulator"]
 
 DEFAULT_MODEL = "gemini-2.5-flash"
 
@@ -90,6 +90,13 @@ def default_client() -> genai.Client:
 def default_model() -> str:
     """The model given to the last :func:`connect` call that named one, else :data:`DEFAULT_MODEL`."""
     return _defaults["model"] or DEFAULT_MODEL
+
+
+def account_of(client: genai.Client) -> tuple[str, str | None]:
+    """``(base URL, key fingerprint)`` of ``client``: the account that batch jobs and uploaded files belong to,
+    said without the key (see :func:`~notebookllm.core.redaction.key_fingerprint`)."""
+    api = client._api_client
+    return str(api._http_options.base_url or ""), key_fingerprint(api.api_key)
 
 
 def embedded_emulator() -> Emulator:

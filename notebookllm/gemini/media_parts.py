@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +30,7 @@ from google.genai import errors, types
 
 from ..media import Media, MultimodalPrompt
 from ..store.uploads import Upload, UploadMemory
+from .connection import account_of
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -222,10 +222,8 @@ class MediaParts:
 
     def _account(self) -> str:
         """Which Files API store an upload lives in: the endpoint and a digest of the key (never the key)."""
-        api = self._client._api_client
-        base = str(getattr(api._http_options, "base_url", None) or "")
-        key = str(getattr(api, "api_key", None) or "")
-        return f"{base}#{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+        base, key = account_of(self._client)
+        return f"{base}#{key or ''}"
 
 
 def _file_id(name: str | None) -> str:

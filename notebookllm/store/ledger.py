@@ -31,7 +31,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -43,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["FAILED_STATES", "SUCCEEDED_STATE", "TERMINAL_STATES", "BatchLedger", "LedgerEntry", "key_fingerprint"]
+__all__ = ["FAILED_STATES", "SUCCEEDED_STATE", "TERMINAL_STATES", "BatchLedger", "LedgerEntry"]
 
 SUCCEEDED_STATE = "JOB_STATE_SUCCEEDED"
 FAILED_STATES = frozenset({"JOB_STATE_FAILED", "JOB_STATE_EXPIRED", "JOB_STATE_CANCELLED"})
@@ -228,17 +227,6 @@ class BatchLedger:
     def _select(self, where: str, params: tuple[Any, ...] = ()) -> list[LedgerEntry]:
         rows = self._db.run(lambda conn: conn.execute(f"{_SELECT} {where}", params).fetchall())
         return [_entry(row) for row in rows]
-
-
-def key_fingerprint(api_key: str | None) -> str | None:
-    """A digest that tells keys apart without revealing them (16 hex digits of a salted SHA-256), or ``None``.
-
-    >>> key_fingerprint("k1") != key_fingerprint("k2") and "k1" not in key_fingerprint("k1")
-    True
-    """
-    if not api_key:
-        return None
-    return hashlib.sha256(b"notebookllm-ledger\0" + api_key.encode()).hexdigest()[:16]
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:

@@ -10,10 +10,10 @@ import pytest
 from seed_batch_guide import ALL_BLOCKS, run_blocks
 
 from notebookllm import BatchJobLostWarning, GeminiLLM, LLMProviderError, LLMService
+from notebookllm.core.redaction import key_fingerprint
 from notebookllm.emulator import Emulator
 from notebookllm.gemini import connection
 from notebookllm.store import BatchLedger, Store
-from notebookllm.store.ledger import key_fingerprint
 
 pytestmark = pytest.mark.sdk_compat
 

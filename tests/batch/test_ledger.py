@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
+from notebookllm.core.redaction import key_fingerprint
 from notebookllm.emulator import ManualClock
 from notebookllm.store import SCHEMA_VERSION, BatchLedger, LedgerEntry, Store
-from notebookllm.store.ledger import key_fingerprint
 from notebookllm.store.migrations import upgrade
 
 HOUR = 3600.0
