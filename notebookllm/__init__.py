@@ -52,9 +52,13 @@ _LAZY: dict[str, str] = {
             "GeminiEmptyResponseError",
             "GeminiError",
             "GeminiErrorClassifier",
+            "GeminiFinishReasonError",
+            "GeminiModelUnavailableError",
             "GeminiResponse",
             "GeminiStrategy",
+            "GeminiTruncatedError",
             "MissingAPIKeyError",
+            "DEFAULT_MODEL",
             "ModelPrice",
             "connect",
             "estimate_cost",
@@ -69,6 +73,7 @@ _SUBPACKAGES = frozenset({"core", "emulator", "gemini", "notebook", "store"})
 
 if TYPE_CHECKING:
     from .gemini import (
+        DEFAULT_MODEL,
         PRICES_AS_OF,
         BatchDeadlineError,
         BatchJobError,
@@ -83,8 +88,11 @@ if TYPE_CHECKING:
         GeminiEmptyResponseError,
         GeminiError,
         GeminiErrorClassifier,
+        GeminiFinishReasonError,
+        GeminiModelUnavailableError,
         GeminiResponse,
         GeminiStrategy,
+        GeminiTruncatedError,
         JsonReply,
         JsonReplyError,
         MissingAPIKeyError,
@@ -117,6 +125,7 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_MODEL",
     "PRICES_AS_OF",
     "AttemptContext",
     "BaseMiddleware",
@@ -143,8 +152,11 @@ __all__ = [
     "GeminiEmptyResponseError",
     "GeminiError",
     "GeminiErrorClassifier",
+    "GeminiFinishReasonError",
+    "GeminiModelUnavailableError",
     "GeminiResponse",
     "GeminiStrategy",
+    "GeminiTruncatedError",
     "InvalidWorkItemError",
     "ItemCancelledError",
     "JsonReply",

@@ -35,7 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the key clients must send (default %(default)s)")
     parser.add_argument("--any-key", action="store_true", help="accept any non-empty key")
     parser.add_argument("--batch-seconds", type=float, default=5.0, help="seconds a batch job stays in each state")
-    parser.add_argument("--min-cache-tokens", type=int, default=1024, help="smallest context cache accepted")
+    parser.add_argument(
+        "--min-cache-tokens", type=int, default=None, help="smallest context cache accepted (default: per model)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

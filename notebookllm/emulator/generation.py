@@ -16,6 +16,7 @@ import random
 from typing import Any
 
 from .caches import CacheStore
+from .catalog import thinks_by_default
 from .errors import ApiError
 from .fields import pick
 from .markers import Markers, parse_markers
@@ -65,11 +66,12 @@ class Generator:
         digest = hashlib.blake2b(_request_key(model, body, system, config), digest_size=16, key=self._seed).digest()
         response: dict[str, Any] = {}
         if markers.block:
-            response["promptFeedback"] = {"blockReason": markers.block, "safetyRatings": ratings(markers.unsafe, None)}
+            response["promptFeedback"] = _with_ratings({"blockReason": markers.block}, ratings(markers.unsafe, None))
             response["usageMetadata"] = _usage(prompt_tokens, cached_tokens, 0, 0)
         else:
             rng = random.Random(int.from_bytes(digest[:8], "big"))
-            thoughts = _thought_tokens(pick(config, "thinkingConfig", "thinking_config"), prompt_tokens, rng)
+            thinking = pick(config, "thinkingConfig", "thinking_config")
+            thoughts = _thought_tokens(model, thinking, prompt_tokens, rng)
             count = int(pick(config, "candidateCount", "candidate_count") or 1)
             candidates = [
                 self._candidate(i, model, body, config, system, prompt, markers, thoughts, rng) for i in range(count)
@@ -111,7 +113,7 @@ class Generator:
             return candidate
         if markers.finish in ("RECITATION", "OTHER"):
             candidate["finishReason"] = markers.finish
-            candidate["safetyRatings"] = ratings(levels, None)
+            _with_ratings(candidate, ratings(levels, None))
             candidate["_tokens"] = 0
             return candidate
         text = self._reply_text(model, body, config, system, prompt, markers, rng)
@@ -134,7 +136,7 @@ class Generator:
         if parts:
             candidate["content"] = {"parts": parts, "role": "model"}
         candidate["finishReason"] = finish
-        candidate["safetyRatings"] = ratings(levels, None)
+        _with_ratings(candidate, ratings(levels, None))
         candidate["_tokens"] = count_text(text)
         return candidate
 
@@ -180,23 +182,32 @@ class Generator:
         return text
 
 
+def _with_ratings(target: dict[str, Any], safety_ratings: list[dict[str, Any]]) -> dict[str, Any]:
+    """``target`` with ``safetyRatings`` set only when there are ratings (the real API leaves the key out)."""
+    if safety_ratings:
+        target["safetyRatings"] = safety_ratings
+    return target
+
+
 def _request_key(model: str, body: dict[str, Any], system: Any, config: dict[str, Any]) -> bytes:
     """What makes two requests "the same" for the seeded choices: online, streamed or in a batch alike."""
     cached = pick(body, "cachedContent", "cached_content")
     return json.dumps([model, body["contents"], system, config or None, cached], sort_keys=True).encode()
 
 
-def _thought_tokens(thinking: dict[str, Any] | None, prompt_tokens: int, rng: random.Random) -> int:
-    """Thinking tokens when thinkingConfig asks for thinking (a budget other than 0, or a thinking level)."""
-    if not thinking:
-        return 0
+_LEVEL_SCALE = {"MINIMAL": 0.25, "LOW": 0.5, "MEDIUM": 1.0, "HIGH": 2.0}
+
+
+def _thought_tokens(model: str, thinking: dict[str, Any] | None, prompt_tokens: int, rng: random.Random) -> int:
+    """Thinking tokens: as the model does by default (see :func:`.catalog.thinks_by_default`), unless
+    thinkingConfig says otherwise (a budget, 0 = none; a thinking level; includeThoughts)."""
+    thinking = thinking or {}
     budget = pick(thinking, "thinkingBudget", "thinking_budget")
-    level = pick(thinking, "thinkingLevel", "thinking_level")
-    if budget is None and level is None and not pick(thinking, "includeThoughts", "include_thoughts"):
+    level = str(pick(thinking, "thinkingLevel", "thinking_level") or "").upper()
+    asked = budget is not None or level or pick(thinking, "includeThoughts", "include_thoughts")
+    if budget == 0 or not (asked or thinks_by_default(model)):
         return 0
-    if budget == 0:
-        return 0
-    wanted = 32 + prompt_tokens // 2 + rng.randint(0, 96)
+    wanted = int((32 + prompt_tokens // 2 + rng.randint(0, 96)) * _LEVEL_SCALE.get(level, 1.0))
     return min(wanted, int(budget)) if budget is not None and budget > 0 else wanted
 
 
