@@ -66,7 +66,9 @@ class Generator:
         digest = hashlib.blake2b(_request_key(model, body, system, config), digest_size=16, key=self._seed).digest()
         response: dict[str, Any] = {}
         if markers.block:
-            response["promptFeedback"] = _with_ratings({"blockReason": markers.block}, ratings(markers.unsafe, None))
+            # a safety block rates what it found; the other reasons carry no ratings
+            levels = markers.unsafe or ({"HARM_CATEGORY_HARASSMENT": "HIGH"} if markers.block == "SAFETY" else {})
+            response["promptFeedback"] = _with_ratings({"blockReason": markers.block}, ratings(levels, None))
             response["usageMetadata"] = _usage(prompt_tokens, cached_tokens, 0, 0)
         else:
             rng = random.Random(int.from_bytes(digest[:8], "big"))
@@ -111,7 +113,13 @@ class Generator:
             candidate["safetyRatings"] = ratings({**levels, blocked: levels.get(blocked, "HIGH")}, blocked)
             candidate["_tokens"] = 0
             return candidate
-        if markers.finish in ("RECITATION", "OTHER"):
+        if markers.function_call:
+            call = {"name": _first_function(body), "args": {"query": (prompt.split() or ["it"])[0]}}
+            candidate["content"] = {"parts": [{"functionCall": call}], "role": "model"}
+            candidate["finishReason"] = "STOP"
+            candidate["_tokens"] = 8
+            return candidate
+        if markers.finish not in (None, "STOP", "MAX_TOKENS"):
             candidate["finishReason"] = markers.finish
             _with_ratings(candidate, ratings(levels, None))
             candidate["_tokens"] = 0
@@ -180,6 +188,16 @@ class Generator:
         if markers.bad_json and json_mode:
             text = text[: max(1, len(text) // 2)]
         return text
+
+
+def _first_function(body: dict[str, Any]) -> str:
+    """The name of the request's first function declaration (``lookup`` when it declares none)."""
+    for tool in body.get("tools") or ():
+        declarations = pick(tool, "functionDeclarations", "function_declarations") or ()
+        for declaration in declarations:
+            if declaration.get("name"):
+                return str(declaration["name"])
+    return "lookup"
 
 
 def _with_ratings(target: dict[str, Any], safety_ratings: list[dict[str, Any]]) -> dict[str, Any]:

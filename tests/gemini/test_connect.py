@@ -47,7 +47,7 @@ async def test_a_wrong_key_error_does_not_contain_the_key(make_emulator):
     emu = make_emulator(api_key="the-right-key")
     client = nl.connect(api_key=SECRET, http_options={"base_url": emu.base_url})
     (result,) = (await run_items(GeminiStrategy(client), ["Hi"])).results
-    assert result.error.code == 400 and result.error_info.category == "client"
+    assert result.error.code == 400 and (result.error_info.category, result.error_info.scope) == ("auth", "run")
     assert SECRET not in str(result.error) and SECRET not in repr(result.error)
 
 

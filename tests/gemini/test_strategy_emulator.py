@@ -7,7 +7,7 @@ import pytest
 from gemini_helpers import run_items
 
 from notebookllm import RetryState
-from notebookllm.gemini import GeminiBlockedError, GeminiResponse, GeminiStrategy
+from notebookllm.gemini import GeminiBlockedError, GeminiModelUnavailableError, GeminiResponse, GeminiStrategy
 
 pytestmark = pytest.mark.sdk_compat
 
@@ -39,7 +39,7 @@ async def test_text_reply_reports_usage_and_metadata_without_include_metadata(em
         assert r.metadata["finish_reason"] == "STOP" and r.metadata["blocked"] is False
         assert r.metadata["model"] == "gemini-2.5-flash" and r.metadata["emulated"] is True
         assert r.metadata["model_version"] == "gemini-2.5-flash-notebookllm-emulator"
-        assert r.metadata["safety_ratings"]["HARM_CATEGORY_HARASSMENT"] == "NEGLIGIBLE"
+        assert r.metadata["safety_ratings"] == {}  # like the real service: no ratings unless a filter fires
         assert r.metadata["cost_usd"] > 0
     assert emulator.count(endpoint="generateContent") == 2
 
@@ -122,10 +122,11 @@ async def test_retry_blocked_retries(emulator, emulator_client):
     assert result.attempts == 3 and emulator.count(endpoint="generateContent") == 3
 
 
-async def test_empty_reply_is_an_error_not_an_attribute_error(emulator_client):
-    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Quote it [[recitation]]"])).results
-    assert not result.success and result.error_info.category == "empty"
-    assert result.metadata["finish_reason"] == "RECITATION" and result.metadata["blocked"] is False
+async def test_empty_reply_is_an_error_not_an_attribute_error(emulator, emulator_client):
+    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Quote it [[other]]"])).results
+    assert not result.success and result.error_info.category == "empty" and result.attempts == 3
+    assert result.metadata["finish_reason"] == "OTHER" and result.metadata["blocked"] is False
+    assert emulator.count(endpoint="generateContent") == 3
 
 
 async def test_server_errors_retry_then_succeed(emulator, emulator_client):
@@ -135,9 +136,16 @@ async def test_server_errors_retry_then_succeed(emulator, emulator_client):
 
 
 async def test_client_errors_fail_at_once(emulator, emulator_client):
-    (result,) = (await run_items(GeminiStrategy(emulator_client, "no-such-model"), ["Hi"])).results
+    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Hi [[fail:400]]"])).results
     assert not result.success and result.attempts == 1 and result.error_info.category == "client"
-    assert result.metadata["model"] == "no-such-model"
+    assert emulator.count(endpoint="generateContent") == 1
+
+
+async def test_an_unknown_model_fails_naming_the_available_models(emulator_client):
+    (result,) = (await run_items(GeminiStrategy(emulator_client, "no-such-model"), ["Hi"])).results
+    assert not result.success and result.attempts == 1 and result.error_info.category == "model_unavailable"
+    assert isinstance(result.error, GeminiModelUnavailableError) and result.metadata["model"] == "no-such-model"
+    assert "gemini-3.8-flash" in result.error.available and "gemini-3.8-flash" in str(result.error)
 
 
 async def test_outside_a_processor_nothing_is_reported_and_execute_still_works(emulator_client):
