@@ -74,6 +74,9 @@ class Generator:
             rng = random.Random(int.from_bytes(digest[:8], "big"))
             thinking = pick(config, "thinkingConfig", "thinking_config")
             thoughts = _thought_tokens(model, thinking, prompt_tokens, rng)
+            max_tokens = pick(config, "maxOutputTokens", "max_output_tokens")
+            if max_tokens is not None:  # thinking shares the output budget and stops at it
+                thoughts = min(thoughts, int(max_tokens))
             count = int(pick(config, "candidateCount", "candidate_count") or 1)
             candidates = [
                 self._candidate(i, model, body, config, system, prompt, markers, thoughts, rng) for i in range(count)
