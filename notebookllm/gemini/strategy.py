@@ -224,7 +224,10 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             raise GeminiBlockedError(reply)
         outcome = finish_outcome(reply.finish_reason)
         if outcome != "ok":
-            raise _finish_error(outcome, reply, _answer_text(response))
+            partial = _answer_text(response)
+            if ctx is not None and partial:
+                ctx.annotate(partial_text=partial)
+            raise _finish_error(outcome, reply, partial)
         reply.output = self._parse(response, reply.finish_reason)
         return (reply if self.include_metadata else reply.output), usage
 
