@@ -5,11 +5,14 @@ from __future__ import annotations
 import pydantic
 import pytest
 from gemini_helpers import run_items
+from google import genai
+from google.genai import types
 
-from notebookllm import RetryState
+from notebookllm import ConfigurationError, ProcessorConfig, RetryConfig, RetryState
 from notebookllm.gemini import GeminiBlockedError, GeminiModelUnavailableError, GeminiResponse, GeminiStrategy
 
 pytestmark = pytest.mark.sdk_compat
+ONE_WORKER = ProcessorConfig(max_workers=1, timeout_per_item=10, retry=RetryConfig(max_attempts=3, initial_wait=0.01))
 
 ROW_KEYS = {
     "finish_reason",
@@ -151,3 +154,47 @@ async def test_an_unknown_model_fails_naming_the_available_models(emulator_clien
 async def test_outside_a_processor_nothing_is_reported_and_execute_still_works(emulator_client):
     output, usage = await GeminiStrategy(emulator_client).execute("Hi", 1, 10.0)
     assert isinstance(output, str) and usage.input_tokens > 0
+
+
+async def test_a_wrong_key_stops_the_run_after_one_request(make_emulator):
+    emu = make_emulator(api_key="the-right-key")
+    client = genai.Client(api_key="a-wrong-key", http_options={"base_url": emu.base_url})
+    batch = await run_items(GeminiStrategy(client), ["one", "two", "three", "four"], config=ONE_WORKER)
+    assert emu.count(endpoint="generateContent") == 1
+    assert all(not r.success and r.error_info.category == "auth" for r in batch.results)
+    assert "API key not valid" in str(batch.results[3].error)
+
+
+async def test_a_model_retired_for_new_users_names_the_current_ones(make_emulator):
+    emu = make_emulator(new_user=True)
+    batch = await run_items(GeminiStrategy(emu.client(), "gemini-2.5-flash"), ["one", "two"], config=ONE_WORKER)
+    first, second = batch.results
+    assert isinstance(first.error, GeminiModelUnavailableError) and second.error is first.error
+    assert "no longer available to new users" in first.error.detail
+    assert "gemini-3.8-flash" in first.error.available and "gemini-2.5-flash" not in first.error.available
+    assert emu.count(endpoint="generateContent") == 1
+
+
+def test_thinking_and_response_json_schema_are_first_class(emulator_client):
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    strategy = GeminiStrategy(emulator_client, thinking="low", response_json_schema=schema)
+    assert strategy.config.thinking_config.thinking_level == types.ThinkingLevel.LOW
+    assert strategy.config.response_json_schema == schema and strategy.config.response_mime_type == "application/json"
+    assert GeminiStrategy(emulator_client, thinking=0).config.thinking_config.thinking_budget == 0
+    with pytest.raises(ConfigurationError, match="thinking level"):
+        GeminiStrategy(emulator_client, thinking="deep")
+    with pytest.raises(ConfigurationError, match="not both"):
+        GeminiStrategy(emulator_client, response_schema=Book, response_json_schema=schema)
+
+
+async def test_response_json_schema_parses_and_thinking_level_reaches_the_wire(make_emulator):
+    seen = []
+    emu = make_emulator(responder=lambda request: seen.append(request.generation_config))
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    strategy = GeminiStrategy(emu.client(), "gemini-3.8-flash", thinking="low", response_json_schema=schema)
+    (result,) = (await run_items(strategy, ["Dune by Frank Herbert"])).results
+    assert result.success and isinstance(result.output["title"], str)
+    (config,) = seen
+    assert config["responseJsonSchema"] == schema and "temperature" not in config
+    thinking = config["thinkingConfig"]
+    assert (thinking.get("thinkingLevel") or thinking.get("thinking_level")) == "LOW"
