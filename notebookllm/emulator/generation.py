@@ -29,6 +29,11 @@ _CACHE_CONFLICT = (
     "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config."
     "\n\nProposed fix: move those values to CachedContent from GenerateContent request."
 )
+_MIME_TYPES = ("text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum")
+_BAD_MIME = (
+    "* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are `text/plain`, "
+    "`application/json`, `application/xml`, `application/yaml` and `text/x.enum`."
+)
 _THOUGHT_SUMMARY = "**Weighing the request**\nI consider what is asked about {topic} and settle on a concise answer."
 
 
@@ -60,6 +65,8 @@ class Generator:
         if markers is None:
             markers = parse_markers(prompt)
         config = pick(body, "generationConfig", "generation_config") or {}
+        if (pick(config, "responseMimeType", "response_mime_type") or "text/plain") not in _MIME_TYPES:
+            raise ApiError.invalid(_BAD_MIME, "generation_config.response_mime_type")
         system = pick(body, "systemInstruction", "system_instruction")
         cached_tokens = self._cached_tokens(model, body, system)
         prompt_tokens = count_contents(contents) + count_content(system) + cached_tokens

@@ -167,3 +167,13 @@ async def test_200_concurrent_aio_requests(emulator):
     )
     assert all(reply.text for reply in replies)
     assert emulator.count(endpoint="generateContent", status=200) == 200
+
+
+def test_an_unsupported_response_mime_type_is_a_400_like_the_service(emulator_client):
+    from google.genai import errors
+
+    with pytest.raises(errors.ClientError) as info:
+        emulator_client.models.generate_content(
+            model=MODEL, contents="Hi", config=types.GenerateContentConfig(response_mime_type="text/csv")
+        )
+    assert info.value.code == 400 and "allowed mimetypes" in info.value.message
