@@ -80,7 +80,8 @@ class Generator:
         else:
             rng = random.Random(int.from_bytes(digest[:8], "big"))
             thinking = pick(config, "thinkingConfig", "thinking_config")
-            thoughts = _thought_tokens(model, thinking, prompt_tokens, rng)
+            # a stream of its own, so thinking or not leaves the reply text of a request unchanged
+            thoughts = _thought_tokens(model, thinking, prompt_tokens, random.Random(int.from_bytes(digest[8:], "big")))
             max_tokens = pick(config, "maxOutputTokens", "max_output_tokens")
             if max_tokens is not None:  # thinking shares the output budget and stops at it
                 thoughts = min(thoughts, int(max_tokens))

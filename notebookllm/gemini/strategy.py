@@ -233,7 +233,7 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     def _costs(self, response: types.GenerateContentResponse, usage: TokenUsage) -> dict[str, float | None]:
         """``cost_usd`` (service tier and audio input counted) and, on a cache hit, ``cache_saving_usd``."""
-        tier = _enum_name(self.config.service_tier)
+        tier = _enum_name(getattr(self.config, "service_tier", None))  # older google-genai has no service tier
         audio, cached_audio = audio_tokens_of(response)
         costs = {
             "cost_usd": estimate_cost(
@@ -287,6 +287,8 @@ def _thinking_config(thinking: str | int | types.ThinkingConfig | None) -> types
         raise ConfigurationError(f"thinking must be a level name, a token budget or a ThinkingConfig, not {thinking!r}")
     if isinstance(thinking, int):
         return types.ThinkingConfig(thinking_budget=thinking)
+    if not hasattr(types, "ThinkingLevel"):
+        raise ConfigurationError("thinking levels need a newer google-genai; pass a token budget (an int) instead")
     level = thinking.strip().upper()
     if level not in types.ThinkingLevel.__members__ or level == "THINKING_LEVEL_UNSPECIFIED":
         names = ", ".join(m.lower() for m in types.ThinkingLevel.__members__ if m != "THINKING_LEVEL_UNSPECIFIED")
