@@ -229,14 +229,15 @@ def cache_saving(
 
 
 def cache_storage_cost(
-    tokens: int,
+    tokens: float,
     hours: float,
     model: str,
     *,
     prices: Mapping[str, ModelPrice] | None = None,
     on: date | None = None,
 ) -> float | None:
-    """Estimated US dollars for keeping an explicit context cache of ``tokens`` for ``hours``."""
+    """Estimated US dollars for keeping an explicit context cache of ``tokens`` for ``hours`` (or, with
+    ``hours=1``, for ``tokens`` token-hours)."""
     price = price_for(model, prices, on=on)
     if price is None:
         return None
