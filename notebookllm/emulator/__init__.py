@@ -63,13 +63,13 @@ safety stops), and the models that think by default (2.5 and 3.x Flash and Pro) 
 Every 429 is RESOURCE_EXHAUSTED with details ``[QuotaFailure, Help, RetryInfo]``:
 
 - per minute (config ``rpm``/``tpm``, a ``429`` fault): QuotaFailure ``quotaId``
-  ``GenerateRequestsPerMinutePerProjectPerModel`` (requests) or ``GenerateContentInputTokensPerModelPerMinute``
-  (tokens); message "You exceeded your current quota, please check your plan and billing details. ...
-  Please retry in 7.12s."; RetryInfo ``retryDelay`` the seconds until the window admits the request (``"7s"``,
-  ``"0.25s"``).
+  ``GenerateRequestsPerMinutePerProjectPerModel-FreeTier`` (requests) or
+  ``GenerateContentInputTokensPerModelPerMinute-FreeTier`` (tokens); message "You exceeded your current quota,
+  please check your plan and billing details. ... Please retry in 7.12s."; RetryInfo ``retryDelay`` the seconds
+  until the window admits the request (``"7s"``, ``"0.25s"``).
 - per day (config ``rpd``, a ``daily`` fault, ``Emulator.exhaust_daily_quota()``): ``quotaId``
-  ``GenerateRequestsPerDayPerProjectPerModel``; message "You exceeded your current quota: the daily quota (requests
-  per day) for model M is exhausted. ..."; RetryInfo ``retryDelay`` the seconds until the UTC day ends.
+  ``GenerateRequestsPerDayPerProjectPerModel-FreeTier``; the same message as per minute (as on today's service,
+  only the quotaId tells them apart); RetryInfo ``retryDelay`` the seconds until the UTC day ends.
 """
 
 from .clock import ManualClock

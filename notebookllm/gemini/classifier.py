@@ -16,7 +16,8 @@ Rules of :class:`GeminiErrorClassifier`, first match wins:
     API disabled, not permitted) → ``"auth"``;
   * 404 naming a model (retired, not available to new users, misspelt) → ``"model_unavailable"``;
   * 429 whose quota is per day (a ``QuotaFailure`` ``quotaId`` containing ``PerDay``, else "per day"/"daily" in the
-    message), or spent prepaid credits → ``"quota_exhausted"``: not retryable, ``is_quota_exhausted``;
+    message), a quota of ``limit: 0`` (the key's tier may not use the model), or spent prepaid credits →
+    ``"quota_exhausted"``: not retryable, ``is_quota_exhausted``;
   * any other 429 → ``"rate_limit"``: retryable, ``is_rate_limit``, ``retry_after`` from ``RetryInfo.retryDelay``
     (else "Please retry in Ns" in the message). Mentioning "quota" alone changes nothing: every Gemini 429 does;
   * 408 → ``"timeout"``, 5xx → ``"server"``: retryable (``retry_after`` when the server sent RetryInfo);
@@ -76,6 +77,7 @@ def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
 _TIMEOUTS, _NETWORK = _transport_errors()
 _RETRY_IN = re.compile(r"retry in\s+([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\b", re.IGNORECASE)
 _DAILY = re.compile(r"per\s*day|daily|prepay|credits? (?:are |is )?(?:depleted|exhausted)", re.IGNORECASE)
+_NO_QUOTA = re.compile(r"\blimit: 0\b")
 _KEY_REASONS = frozenset(
     {
         "API_KEY_INVALID",
@@ -196,6 +198,8 @@ def _is_daily_quota(exc: genai_errors.APIError) -> bool:
         for violation in detail.get("violations") or []
         if isinstance(violation, dict)
     ]
+    if _NO_QUOTA.search(exc.message or ""):
+        return True  # the key's tier has no quota for this model at all: waiting will not help
     if quota_ids:
         return any("PerDay" in quota_id for quota_id in quota_ids)
     return bool(_DAILY.search(exc.message or ""))

@@ -187,3 +187,15 @@ def test_finish_reason_errors():
     unavailable = C.classify(GeminiModelUnavailableError("gemini-2.5-flash", ["gemini-3.8-flash"], "retired"))
     assert (unavailable.category, unavailable.scope) == ("model_unavailable", "run")
     assert "gemini-3.8-flash" in str(GeminiModelUnavailableError("gemini-2.5-flash", ["gemini-3.8-flash"], "x"))
+
+
+def test_a_quota_of_zero_is_not_waited_for():
+    message = (
+        "You exceeded your current quota, please check your plan and billing details.\n* Quota exceeded for metric: "
+        "generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 0, model: gemini-3.1-pro\n"
+        "Please retry in 25.4s."
+    )
+    info = C.classify(
+        _error(429, message, "RESOURCE_EXHAUSTED", [_quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")])
+    )
+    assert (info.is_quota_exhausted, info.scope) == (True, "run")
