@@ -106,19 +106,13 @@ def _apply(markers: Markers, name: str, arg: str | None) -> bool:
             raise ValueError(f"level must be one of {', '.join(PROBABILITIES)}")
         markers.unsafe[category_from_name(category)] = level
     elif name == "block":
-        reason = (arg or "SAFETY").upper()
-        if reason not in BLOCK_REASONS:
-            raise ValueError(f"block reason must be one of {', '.join(BLOCK_REASONS)}")
-        markers.block = reason
+        markers.block = _one_of(arg or "SAFETY", BLOCK_REASONS, "block reason")
     elif name == "safety-stop":
         markers.safety_stop = category_from_name(arg or "harassment")
     elif name in _FINISH_MARKERS:
         markers.finish = _FINISH_MARKERS[name]
     elif name == "finish":
-        reason = (arg or "").upper()
-        if reason not in FINISH_REASONS:
-            raise ValueError(f"finish reason must be one of {', '.join(FINISH_REASONS)}")
-        markers.finish = reason
+        markers.finish = _one_of(arg or "", FINISH_REASONS, "finish reason")
     elif name == "function-call":
         markers.function_call = True
     elif name == "fail":
@@ -139,3 +133,10 @@ def _apply(markers: Markers, name: str, arg: str | None) -> bool:
     else:
         return False
     return True
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
+    upper = value.upper()
+    if upper not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}")
+    return upper

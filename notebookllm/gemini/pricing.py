@@ -83,51 +83,48 @@ class ModelPrice:
     priority_multiplier: float = 2.0
 
 
-_PRO_LONG = 200_000
+def _flash(
+    input: float, output: float, cached: float, audio: float | None = None, cached_audio: float | None = None
+) -> ModelPrice:
+    """A Flash or Flash-Lite model: one tier, storage at $1.00 per million token-hours."""
+    return ModelPrice(
+        input, output, cached, audio_input=audio, cached_audio_input=cached_audio, cache_storage_per_hour=1.00
+    )
+
+
+def _pro(
+    input: float, output: float, cached: float, long_input: float, long_output: float, long_cached: float
+) -> ModelPrice:
+    """A Pro model: dearer above 200k prompt tokens, storage at $4.50 per million token-hours."""
+    return ModelPrice(
+        input,
+        output,
+        cached,
+        long_context_threshold=200_000,
+        long_input=long_input,
+        long_output=long_output,
+        long_cached_input=long_cached,
+        cache_storage_per_hour=4.50,
+    )
+
 
 _PRICES: dict[str, ModelPrice] = {
     # current (ai.google.dev/gemini-api/docs/models, 2026-12-03)
-    "gemini-3.8-flash": ModelPrice(0.75, 3.75, 0.075, cache_storage_per_hour=1.00),
-    "gemini-3.5-flash": ModelPrice(1.50, 9.00, 0.15, cache_storage_per_hour=1.00),
-    "gemini-3.5-flash-lite": ModelPrice(0.30, 2.50, 0.03, cache_storage_per_hour=1.00),
-    "gemini-3.1-flash-lite": ModelPrice(
-        0.25, 1.50, 0.025, audio_input=0.50, cached_audio_input=0.05, cache_storage_per_hour=1.00
-    ),
-    "gemini-3.1-pro-preview": ModelPrice(
-        2.00,
-        12.00,
-        0.20,
-        long_context_threshold=_PRO_LONG,
-        long_input=4.00,
-        long_output=18.00,
-        long_cached_input=0.40,
-        cache_storage_per_hour=4.50,
-    ),
-    "gemini-3-flash-preview": ModelPrice(
-        0.50, 3.00, 0.05, audio_input=1.00, cached_audio_input=0.10, cache_storage_per_hour=1.00
-    ),
+    "gemini-3.8-flash": _flash(0.75, 3.75, 0.075),
+    "gemini-3.5-flash": _flash(1.50, 9.00, 0.15),
+    "gemini-3.5-flash-lite": _flash(0.30, 2.50, 0.03),
+    "gemini-3.1-flash-lite": _flash(0.25, 1.50, 0.025, audio=0.50, cached_audio=0.05),
+    "gemini-3.1-pro-preview": _pro(2.00, 12.00, 0.20, 4.00, 18.00, 0.40),
+    "gemini-3-flash-preview": _flash(0.50, 3.00, 0.05, audio=1.00, cached_audio=0.10),
     # deprecated: refused to new keys, still billed for the keys that use them
-    "gemini-2.5-pro": ModelPrice(
-        1.25,
-        10.00,
-        0.125,
-        long_context_threshold=_PRO_LONG,
-        long_input=2.50,
-        long_output=15.00,
-        long_cached_input=0.25,
-        cache_storage_per_hour=4.50,
-    ),
-    "gemini-2.5-flash": ModelPrice(
-        0.30, 2.50, 0.03, audio_input=1.00, cached_audio_input=0.10, cache_storage_per_hour=1.00
-    ),
-    "gemini-2.5-flash-lite": ModelPrice(
-        0.10, 0.40, 0.01, audio_input=0.30, cached_audio_input=0.03, cache_storage_per_hour=1.00
-    ),
+    "gemini-2.5-pro": _pro(1.25, 10.00, 0.125, 2.50, 15.00, 0.25),
+    "gemini-2.5-flash": _flash(0.30, 2.50, 0.03, audio=1.00, cached_audio=0.10),
+    "gemini-2.5-flash-lite": _flash(0.10, 0.40, 0.01, audio=0.30, cached_audio=0.03),
 }
 
 # Announced price changes: model → [(first day, price from that day)], in date order.
 _SCHEDULED: dict[str, list[tuple[date, ModelPrice]]] = {
-    "gemini-3.8-flash": [(date(2027, 1, 1), ModelPrice(1.50, 7.50, 0.15, cache_storage_per_hour=1.00))],
+    "gemini-3.8-flash": [(date(2027, 1, 1), _flash(1.50, 7.50, 0.15))],
 }
 
 
