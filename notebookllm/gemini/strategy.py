@@ -233,7 +233,7 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     def _costs(self, response: types.GenerateContentResponse, usage: TokenUsage) -> dict[str, float | None]:
         """``cost_usd`` (service tier and audio input counted) and, on a cache hit, ``cache_saving_usd``."""
-        tier = _enum_name(getattr(self.config, "service_tier", None))  # older google-genai has no service tier
+        tier = _service_tier(response, self.config)
         audio, cached_audio = audio_tokens_of(response)
         costs = {
             "cost_usd": estimate_cost(
@@ -294,6 +294,18 @@ def _thinking_config(thinking: str | int | types.ThinkingConfig | None) -> types
         names = ", ".join(m.lower() for m in types.ThinkingLevel.__members__ if m != "THINKING_LEVEL_UNSPECIFIED")
         raise ConfigurationError(f"unknown thinking level {thinking!r}; one of {names}")
     return types.ThinkingConfig(thinking_level=types.ThinkingLevel[level])
+
+
+def _service_tier(response: types.GenerateContentResponse, config: types.GenerateContentConfig) -> str | None:
+    """The tier the reply was billed at: the service's ``trafficType`` when it says, else the tier asked for.
+    (Older google-genai versions have neither field.)"""
+    traffic = _enum_name(getattr(response.usage_metadata, "traffic_type", None))
+    if traffic in _TRAFFIC_TIERS:
+        return _TRAFFIC_TIERS[traffic]
+    return _enum_name(getattr(config, "service_tier", None))
+
+
+_TRAFFIC_TIERS = {"ON_DEMAND": "standard", "ON_DEMAND_FLEX": "flex", "ON_DEMAND_PRIORITY": "priority"}
 
 
 def _enum_name(value: Any) -> str | None:

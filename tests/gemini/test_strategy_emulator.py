@@ -200,3 +200,14 @@ async def test_response_json_schema_parses_and_thinking_level_reaches_the_wire(m
     assert config["responseJsonSchema"] == schema and "temperature" not in config
     thinking = config["thinkingConfig"]
     assert (thinking.get("thinkingLevel") or thinking.get("thinking_level")) == "LOW"
+
+
+@pytest.mark.skipif(
+    "service_tier" not in types.GenerateContentConfig.model_fields, reason="this google-genai has no service tier"
+)
+async def test_a_flex_request_is_priced_at_the_flex_rate(emulator_client):
+    prompts = ["Summarise: tea"]
+    standard = (await run_items(GeminiStrategy(emulator_client), prompts)).results[0]
+    flex = (await run_items(GeminiStrategy(emulator_client, config={"service_tier": "flex"}), prompts)).results[0]
+    assert flex.token_usage == standard.token_usage
+    assert flex.metadata["cost_usd"] == pytest.approx(standard.metadata["cost_usd"] / 2)
