@@ -67,7 +67,8 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     Args:
         client: a ``genai.Client`` (see :func:`~notebookllm.connect`); defaults to the last ``connect()``'s client.
-        model: e.g. ``"gemini-2.5-flash"``; defaults to the model given to ``connect()``.
+        model: e.g. ``"gemini-3.5-flash-lite"``; defaults to the model given to ``connect()``, else
+            ``$NOTEBOOKLLM_MODEL``, else :data:`~notebookllm.DEFAULT_MODEL`.
         system_instruction: the system prompt.
         config: a ``GenerateContentConfig`` (or dict) for anything else (tools, service tier, ...).
         thinking: how much the model thinks: a level (``"minimal"``, ``"low"``, ``"medium"``, ``"high"``; Gemini 3),
@@ -78,8 +79,9 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             fields of ``config``.
         temperature, top_p, top_k: deprecated on current models (Gemini 3 works best at its defaults); still sent
             when given, for older models.
-        response_schema: a pydantic model class (or list of them, or a ``types.Schema``): the request asks for JSON
-            of that shape and the output is the parsed, validated value. Slightly broken JSON is repaired first.
+        response_schema: a pydantic model class (or list of them, a ``types.Schema`` or a dict): the request asks
+            for JSON of that shape and the output is the parsed, validated value. Slightly broken JSON is repaired
+            first.
         response_json_schema: a JSON Schema (dict) sent as ``response_json_schema``, the form current models
             prefer; the output is the parsed JSON.
         response_parser: ``parser(response) -> output``; takes precedence over the schema for the output.
