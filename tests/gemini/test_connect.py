@@ -86,3 +86,16 @@ def test_an_explicit_key_is_redacted_from_then_on(make_emulator):
     emu = make_emulator(api_key=explicit)
     nl.connect(api_key=explicit, http_options={"base_url": emu.base_url})
     assert redact(f"upstream said: bad key {explicit}") == "upstream said: bad key [REDACTED]"
+
+
+def test_the_default_model_is_current_and_can_be_set_once_in_the_environment(monkeypatch):
+    from notebookllm.emulator.catalog import CURRENT_MODELS
+    from notebookllm.gemini import connection
+
+    monkeypatch.setitem(connection._defaults, "model", None)
+    assert default_model() == nl.DEFAULT_MODEL and nl.DEFAULT_MODEL in CURRENT_MODELS
+    monkeypatch.setenv("NOTEBOOKLLM_MODEL", "gemini-3.5-flash-lite")
+    assert default_model() == "gemini-3.5-flash-lite"
+    with pytest.warns(EmulatorInUseWarning):
+        nl.connect(emulator=True, model="gemini-3.1-flash-lite")  # an explicit choice wins over the environment
+    assert default_model() == "gemini-3.1-flash-lite"
