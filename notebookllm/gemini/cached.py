@@ -23,6 +23,7 @@ from google.genai import types
 
 from ..core.attempt import current_attempt
 from ..core.tokens import TokenUsage
+from .connection import model_unavailable_error
 from .context_cache import CACHE_GONE_CODES, ContextCache
 from .errors import CacheVanishedError
 from .pricing import cache_storage_cost
@@ -115,10 +116,18 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
     async def prepare(self) -> None:
         """Find a matching context cache or create one. Called once per run by the processor, never in a dry run.
 
-        Idempotent: concurrent or repeated calls share one cache.
+        Idempotent: concurrent or repeated calls share one cache. A retired or unknown model raises
+        :class:`~notebookllm.gemini.GeminiModelUnavailableError` naming the models the key can use.
         """
-        if self.context_cache is not None:
+        if self.context_cache is None:
+            return
+        try:
             await self.context_cache.ensure_fresh()
+        except genai_errors.ClientError as exc:
+            unavailable = await model_unavailable_error(self.client, self.model, exc)
+            if unavailable is not None:
+                raise unavailable from exc
+            raise
 
     async def cleanup(self) -> None:
         """Delete the cache if ``delete_on_cleanup``; else it stays for later runs until its TTL ends."""

@@ -19,11 +19,13 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from google import genai
+from google.genai import errors as genai_errors
 from google.genai import types
 
 from ..core.redaction import register_secret
 from ._display import announce
-from .errors import API_KEY_ENV_VARS, MissingAPIKeyError
+from .classifier import is_model_not_found
+from .errors import API_KEY_ENV_VARS, GeminiModelUnavailableError, MissingAPIKeyError
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -36,6 +38,7 @@ __all__ = [
     "default_client",
     "default_model",
     "embedded_emulator",
+    "model_unavailable_error",
 ]
 
 DEFAULT_MODEL = "gemini-3.8-flash"
@@ -122,6 +125,16 @@ async def available_models(client: genai.Client) -> list[str]:
     except Exception:  # the list only decorates an error message; never let it replace the error
         return []
     return sorted(filter(None, names), reverse=True)
+
+
+async def model_unavailable_error(
+    client: genai.Client, model: str, exc: genai_errors.ClientError
+) -> GeminiModelUnavailableError | None:
+    """The error to raise instead of ``exc`` when it says ``model`` is retired, unknown or not for this key
+    (listing the models the key can use); ``None`` when ``exc`` is about something else."""
+    if not is_model_not_found(exc):
+        return None
+    return GeminiModelUnavailableError(model, await available_models(client), exc.message or str(exc.code))
 
 
 def embedded_emulator() -> Emulator:

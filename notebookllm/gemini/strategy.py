@@ -41,14 +41,13 @@ from ..core.errors import ConfigurationError
 from ..core.retry_state import RetryState
 from ..core.strategy import LLMCallStrategy
 from ..core.tokens import TokenUsage
-from .classifier import GeminiErrorClassifier, is_model_not_found
-from .connection import available_models, default_client, default_model
+from .classifier import GeminiErrorClassifier
+from .connection import default_client, default_model, model_unavailable_error
 from .errors import (
     GeminiBlockedError,
     GeminiEmptyResponseError,
     GeminiError,
     GeminiFinishReasonError,
-    GeminiModelUnavailableError,
     GeminiTruncatedError,
 )
 from .finish_reasons import finish_outcome
@@ -209,9 +208,9 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         try:
             return await self.client.aio.models.generate_content(model=self.model, contents=contents, config=config)
         except genai_errors.ClientError as exc:
-            if is_model_not_found(exc):
-                detail = exc.message or str(exc.code)
-                raise GeminiModelUnavailableError(self.model, await available_models(self.client), detail) from exc
+            unavailable = await model_unavailable_error(self.client, self.model, exc)
+            if unavailable is not None:
+                raise unavailable from exc
             raise
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:

@@ -197,3 +197,13 @@ def test_cache_storage_is_counted_once_and_the_summary_reports_it_with_the_savin
     savings = [cache_saving(r.token_usage, "gemini-2.5-flash") for r in results.results]
     assert summary.cache_saving_usd == pytest.approx(sum(savings)) and summary.cache_saving_usd > 0
     assert "cache hits saved" in str(summary)
+
+
+async def test_a_retired_model_fails_in_prepare_naming_the_current_models(make_emulator):
+    from notebookllm.gemini import GeminiModelUnavailableError
+
+    emu = make_emulator(new_user=True)
+    batch = await run_items(_strategy(emu.client()), ["one", "two"])
+    for r in batch.results:
+        assert isinstance(r.error, GeminiModelUnavailableError) and "gemini-3.8-flash" in r.error.available
+    assert emu.count(endpoint="generateContent") == 0
