@@ -26,6 +26,7 @@ from .connection import (
 from .context_cache import ContextCache
 from .errors import (
     CacheVanishedError,
+    GeminiAccountError,
     GeminiBlockedError,
     GeminiEmptyResponseError,
     GeminiError,
@@ -56,6 +57,7 @@ __all__ = [
     "CacheVanishedError",
     "ContextCache",
     "EmulatorInUseWarning",
+    "GeminiAccountError",
     "GeminiBatch",
     "GeminiBlockedError",
     "GeminiCachedStrategy",

@@ -23,7 +23,7 @@ from google.genai import types
 
 from ..core.attempt import current_attempt
 from ..core.tokens import TokenUsage
-from .connection import model_unavailable_error
+from .connection import account_error
 from .context_cache import CACHE_GONE_CODES, ContextCache
 from .errors import CacheVanishedError
 from .pricing import cache_storage_cost
@@ -124,9 +124,9 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         try:
             await self.context_cache.ensure_fresh()
         except genai_errors.ClientError as exc:
-            unavailable = await model_unavailable_error(self.client, self.model, exc)
-            if unavailable is not None:
-                raise unavailable from exc
+            refused = await account_error(self.client, self.model, exc)
+            if refused is not None:
+                raise refused from exc
             raise
 
     async def cleanup(self) -> None:

@@ -9,7 +9,8 @@ Rules of :class:`GeminiErrorClassifier`, first match wins:
   same length and is billed again).
 * :class:`~notebookllm.gemini.GeminiFinishReasonError` → ``"finish_reason"``, not retryable; an account-level
   reason (``PUP_LIMITED_DISABLED``) → ``"account"`` with ``scope="run"``.
-* :class:`~notebookllm.gemini.GeminiModelUnavailableError` → ``"model_unavailable"``, ``scope="run"``.
+* :class:`~notebookllm.gemini.GeminiModelUnavailableError` → ``"model_unavailable"``, ``scope="run"``;
+  :class:`~notebookllm.gemini.GeminiAccountError` → its category (``"auth"``, ``"quota_exhausted"``), ``scope="run"``.
 * ``google.genai.errors.APIError`` — the account-level ones stop the run (``scope="run"``: every other item would
   fail the same way, so nothing more is sent):
   * 400 ``API_KEY_INVALID`` / "API key not valid", 401, and 403 about the key, project or billing (suspended,
@@ -44,6 +45,7 @@ from google.genai import errors as genai_errors
 from ..core.classification import DefaultErrorClassifier, ErrorInfo
 from .errors import (
     CacheVanishedError,
+    GeminiAccountError,
     GeminiBlockedError,
     GeminiEmptyResponseError,
     GeminiFinishReasonError,
@@ -51,7 +53,7 @@ from .errors import (
     GeminiTruncatedError,
 )
 
-__all__ = ["GeminiErrorClassifier", "is_key_error", "is_model_not_found", "retry_delay_of"]
+__all__ = ["GeminiErrorClassifier", "is_key_error", "is_model_not_found", "is_spent_quota", "retry_delay_of"]
 
 
 def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -127,6 +129,9 @@ class GeminiErrorClassifier(DefaultErrorClassifier):
             return ErrorInfo(retryable=False, category="finish_reason")
         if isinstance(exc, GeminiModelUnavailableError):
             return ErrorInfo(retryable=False, category="model_unavailable", scope="run")
+        if isinstance(exc, GeminiAccountError):
+            exhausted = exc.category == "quota_exhausted"
+            return ErrorInfo(retryable=False, is_quota_exhausted=exhausted, category=exc.category, scope="run")
         if isinstance(exc, genai_errors.APIError):
             return self._classify_api_error(exc)
         if isinstance(exc, _TIMEOUTS):
@@ -139,7 +144,7 @@ class GeminiErrorClassifier(DefaultErrorClassifier):
         code = exc.code
         retry_after = retry_delay_of(exc)
         if code == 429:
-            if _is_daily_quota(exc):
+            if is_spent_quota(exc):
                 return ErrorInfo(retryable=False, is_quota_exhausted=True, category="quota_exhausted", scope="run")
             return ErrorInfo(retryable=True, is_rate_limit=True, retry_after=retry_after, category="rate_limit")
         if code == 408:
@@ -188,6 +193,11 @@ def retry_delay_of(exc: genai_errors.APIError) -> float | None:
         value = float(match.group(1))
         return value / 1000 if match.group(2).lower() == "ms" else value
     return None
+
+
+def is_spent_quota(exc: genai_errors.APIError) -> bool:
+    """A 429 that waiting a minute will not cure: a daily quota, spent credits, no quota for the model at all."""
+    return exc.code == 429 and _is_daily_quota(exc)
 
 
 def _is_daily_quota(exc: genai_errors.APIError) -> bool:

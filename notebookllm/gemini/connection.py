@@ -22,10 +22,10 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from ..core.redaction import register_secret
+from ..core.redaction import redact, register_secret
 from ._display import announce
-from .classifier import is_model_not_found
-from .errors import API_KEY_ENV_VARS, GeminiModelUnavailableError, MissingAPIKeyError
+from .classifier import is_key_error, is_model_not_found, is_spent_quota
+from .errors import API_KEY_ENV_VARS, GeminiAccountError, GeminiError, GeminiModelUnavailableError, MissingAPIKeyError
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -33,12 +33,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MODEL",
     "MODEL_ENV_VAR",
+    "account_error",
     "available_models",
     "connect",
     "default_client",
     "default_model",
     "embedded_emulator",
-    "model_unavailable_error",
 ]
 
 DEFAULT_MODEL = "gemini-3.8-flash"
@@ -127,14 +127,18 @@ async def available_models(client: genai.Client) -> list[str]:
     return sorted(filter(None, names), reverse=True)
 
 
-async def model_unavailable_error(
-    client: genai.Client, model: str, exc: genai_errors.ClientError
-) -> GeminiModelUnavailableError | None:
-    """The error to raise instead of ``exc`` when it says ``model`` is retired, unknown or not for this key
-    (listing the models the key can use); ``None`` when ``exc`` is about something else."""
-    if not is_model_not_found(exc):
-        return None
-    return GeminiModelUnavailableError(model, await available_models(client), exc.message or str(exc.code))
+async def account_error(client: genai.Client, model: str, exc: genai_errors.ClientError) -> GeminiError | None:
+    """The error to raise instead of ``exc`` when it concerns the whole account, saying what to do: a retired or
+    unknown model (:class:`GeminiModelUnavailableError`, listing the models the key can use), a refused key or a
+    spent quota (:class:`GeminiAccountError`). ``None`` when ``exc`` concerns this request only."""
+    detail = redact(exc.message or "")
+    if is_model_not_found(exc):
+        return GeminiModelUnavailableError(model, await available_models(client), detail or str(exc.code))
+    if is_key_error(exc):
+        return GeminiAccountError("auth", exc.code, exc.status, detail, model)
+    if is_spent_quota(exc):
+        return GeminiAccountError("quota_exhausted", exc.code, exc.status, detail, model)
+    return None
 
 
 def embedded_emulator() -> Emulator:

@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import ConfigurationError, NotebookLLMError
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CacheVanishedError",
+    "GeminiAccountError",
     "GeminiBlockedError",
     "GeminiEmptyResponseError",
     "GeminiError",
@@ -154,3 +155,36 @@ class GeminiModelUnavailableError(GeminiError):
             f"model {model!r} is not available to this key ({detail}); pick another model with "
             f"connect(model=...) or NOTEBOOKLLM_MODEL. Available: {choices}"
         )
+
+
+class GeminiAccountError(GeminiError):
+    """The key, its project or its quota cannot serve any request: every other row would fail the same way, so
+    the run stops here (nothing more is sent). The message says what to do.
+
+    Attributes:
+        category: ``"auth"`` (invalid, unauthorised or suspended key, API disabled) or ``"quota_exhausted"`` (a
+            spent daily quota or prepaid credit, or no quota at all for the model on this tier).
+        code, status, detail: the API's HTTP status, status name and message (the original error is the
+            ``__cause__``).
+    """
+
+    _ADVICE: ClassVar[dict[str, str]] = {
+        "auth": (
+            "create a new key at https://aistudio.google.com/apikey (or check the key's API restrictions and its "
+            "project's billing), set GEMINI_API_KEY and call nl.connect() again"
+        ),
+        "quota_exhausted": (
+            "wait for the quota to reset, enable billing or raise the project's tier "
+            "(https://ai.google.dev/gemini-api/docs/rate-limits), or pick another model with connect(model=...)"
+        ),
+    }
+
+    def __init__(self, category: str, code: int, status: str | None, detail: str, model: str) -> None:
+        self.category = category
+        self.code = code
+        self.status = status
+        self.detail = detail
+        self.model = model
+        what = "refused the API key" if category == "auth" else f"has no quota left for {model}"
+        first_line = detail.splitlines()[0] if detail else ""
+        super().__init__(f"Gemini {what} ({code} {status}: {first_line}); {self._ADVICE[category]}")

@@ -42,7 +42,7 @@ from ..core.retry_state import RetryState
 from ..core.strategy import LLMCallStrategy
 from ..core.tokens import TokenUsage
 from .classifier import GeminiErrorClassifier
-from .connection import default_client, default_model, model_unavailable_error
+from .connection import account_error, default_client, default_model
 from .errors import (
     GeminiBlockedError,
     GeminiEmptyResponseError,
@@ -208,9 +208,9 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         try:
             return await self.client.aio.models.generate_content(model=self.model, contents=contents, config=config)
         except genai_errors.ClientError as exc:
-            unavailable = await model_unavailable_error(self.client, self.model, exc)
-            if unavailable is not None:
-                raise unavailable from exc
+            refused = await account_error(self.client, self.model, exc)
+            if refused is not None:
+                raise refused from exc
             raise
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:

@@ -199,3 +199,12 @@ def test_a_quota_of_zero_is_not_waited_for():
         _error(429, message, "RESOURCE_EXHAUSTED", [_quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")])
     )
     assert (info.is_quota_exhausted, info.scope) == (True, "run")
+
+
+def test_an_account_error_keeps_its_category_and_stops_the_run():
+    from notebookllm.gemini import GeminiAccountError
+
+    auth = C.classify(GeminiAccountError("auth", 403, "PERMISSION_DENIED", "suspended", "gemini-3.8-flash"))
+    spent = C.classify(GeminiAccountError("quota_exhausted", 429, "RESOURCE_EXHAUSTED", "quota", "gemini-3.8-flash"))
+    assert (auth.category, auth.scope, auth.is_quota_exhausted) == ("auth", "run", False)
+    assert (spent.category, spent.scope, spent.is_quota_exhausted) == ("quota_exhausted", "run", True)

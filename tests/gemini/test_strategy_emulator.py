@@ -9,7 +9,13 @@ from google import genai
 from google.genai import types
 
 from notebookllm import ConfigurationError, ProcessorConfig, RetryConfig, RetryState
-from notebookllm.gemini import GeminiBlockedError, GeminiModelUnavailableError, GeminiResponse, GeminiStrategy
+from notebookllm.gemini import (
+    GeminiAccountError,
+    GeminiBlockedError,
+    GeminiModelUnavailableError,
+    GeminiResponse,
+    GeminiStrategy,
+)
 
 pytestmark = pytest.mark.sdk_compat
 ONE_WORKER = ProcessorConfig(max_workers=1, timeout_per_item=10, retry=RetryConfig(max_attempts=3, initial_wait=0.01))
@@ -162,7 +168,23 @@ async def test_a_wrong_key_stops_the_run_after_one_request(make_emulator):
     batch = await run_items(GeminiStrategy(client), ["one", "two", "three", "four"], config=ONE_WORKER)
     assert emu.count(endpoint="generateContent") == 1
     assert all(not r.success and r.error_info.category == "auth" for r in batch.results)
-    assert "API key not valid" in str(batch.results[3].error)
+    error = batch.results[3].error
+    assert isinstance(error, GeminiAccountError) and error.code == 400
+    assert "API key not valid" in str(error) and "aistudio.google.com/apikey" in str(error)  # says what to do
+
+
+async def test_a_spent_daily_quota_stops_the_run_and_says_what_to_do(emulator, emulator_client):
+    emulator.exhaust_daily_quota("gemini-2.5-flash")
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash")
+    batch = await run_items(strategy, ["one", "two", "three"], config=ONE_WORKER)
+    assert emulator.count(endpoint="generateContent") == 1
+    for r in batch.results:
+        assert (r.error_info.category, r.error_info.scope, r.error_info.is_quota_exhausted) == (
+            "quota_exhausted",
+            "run",
+            True,
+        )
+    assert "pick another model" in str(batch.results[0].error) and "billing" in str(batch.results[0].error)
 
 
 async def test_a_model_retired_for_new_users_names_the_current_ones(make_emulator):
