@@ -8,7 +8,7 @@ OLDEST_GENAI := $(shell sed -n 's/.*"google-genai>=\([0-9.]*\)".*/\1/p' pyprojec
 OLDEST_VENV := .venv-oldest-sdk
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
 
-.PHONY: venv test lint format demo lab bench clean
+.PHONY: venv test lint format demo lab bench check-live clean
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ test: lint $(OLDEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m notebookllm demo
+
+# A few cheap real calls compared with the emulator (GEMINI_API_KEY needed; never part of `make test`).
+check-live: $(STAMP)
+	$(BIN)/python -m notebookllm check-live
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"

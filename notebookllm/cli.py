@@ -15,6 +15,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("notebookllm.demo", "run the main job end to end on the embedded emulator (no API key needed)"),
     "emulator": ("notebookllm.emulator.cli", "serve the local Gemini API emulator"),
     "batch": ("notebookllm.gemini.batch_cli", "Gemini batch jobs: create, status, fetch, cancel, list"),
+    "check-live": (
+        "notebookllm.gemini.live_check",
+        "compare a few cheap real Gemini calls with the emulator's answers (needs an API key; exits 0 without)",
+    ),
 }
 
 

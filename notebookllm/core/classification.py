@@ -37,6 +37,9 @@ class ErrorInfo:
         category: a short label for tables and metrics, e.g. ``"rate_limit"``, ``"server"``, ``"timeout"``,
             ``"network"``, ``"validation"``, ``"client"``, ``"blocked"``, ``"quota_exhausted"``,
             ``"programming"``, ``"invalid"``, ``"cancelled"``, ``"unknown"``.
+        scope: ``"item"`` (the error concerns this item) or ``"run"`` (it concerns the account, key or model, so
+            every other item would fail the same way: the processor stops the run — items not yet sent end
+            failed with this error, nothing more is sent, finished items are kept).
     """
 
     retryable: bool
@@ -44,6 +47,7 @@ class ErrorInfo:
     is_quota_exhausted: bool = False
     retry_after: float | None = None
     category: str = "unknown"
+    scope: str = "item"
 
 
 class ErrorClassifier:

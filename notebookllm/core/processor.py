@@ -21,6 +21,8 @@ How it runs: ``min(max_workers, items)`` worker tasks take items in submission o
 
 * rate limit: every worker pauses (one shared cooldown), then a ramp; the wait does not use an attempt;
 * quota exhausted / not retryable / attempts used up: the item fails;
+* an error whose ``ErrorInfo.scope`` is ``"run"`` (an invalid key, a retired model, a spent daily quota): the item
+  fails and so does every item not yet sent, with the same error, without a request; finished items are kept;
 * otherwise: exponential backoff, then the next attempt.
 
 Whatever raises — ``execute``, ``on_error``, a middleware, an observer, the post-processor, the progress
@@ -48,6 +50,7 @@ from .errors import ConfigurationError, FrameworkTimeoutError, InvalidWorkItemEr
 from .events import BaseObserver, ProcessingEvent
 from .middleware import BaseMiddleware
 from .rate_limit import RateGate
+from .redaction import redact
 from .results import BatchResult, WorkItemResult
 from .retry_state import RetryState
 from .strategy import LLMCallStrategy, TOutput, _call_execute, _call_on_error
@@ -180,6 +183,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         self._next = 0
         self._completed = 0
         self._stopping = False
+        self._halted: tuple[Exception, ErrorInfo] | None = None  # the run-scoped error that stopped the run
         self._interrupt_exc: BaseException | None = None
         self._stream: deque[WorkItemResult[TOutput, TContext]] | None = None
         self._stream_done = False
@@ -403,6 +407,10 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             while True:
                 if not gate.passthrough and await gate.acquire(gate.token_estimate(item.prompt)) and observers:
                     await self._emit(ProcessingEvent.COOLDOWN_ENDED, {})
+                if self._halted is not None:  # checked after any cooldown wait, right before sending
+                    error, info = self._halted
+                    result = self._failure(item, error, info, attempts, usage, metadata, t0, started_at)
+                    break
                 attempt += 1
                 attempts += 1
                 if observers:
@@ -439,6 +447,9 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                 usage = _add(usage, ctx.billed)
                 metadata = _with_earlier_cost(ctx.metadata, metadata)
                 info = self._classify(run, error)
+                if info.scope == "run" and self._halted is None:
+                    logger.error("stopping the run (%s): %s", info.category, redact(str(error)))
+                    self._halted = (error, info)
                 await _call_hook(
                     f"on_error() of {type(item.strategy).__name__}",
                     _call_on_error,
@@ -455,7 +466,12 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         attempt -= 1  # the wait does not use up an attempt
                         await self._rate_limited(item, attempt + 1, error, info)
                         continue
-                elif info.retryable and not info.is_quota_exhausted and attempt < retry.max_attempts:
+                elif (
+                    info.retryable
+                    and not info.is_quota_exhausted
+                    and info.scope != "run"
+                    and attempt < retry.max_attempts
+                ):
                     wait = backoff_delay(retry, attempt)
                     if observers:
                         await self._emit(

@@ -28,6 +28,9 @@ Put a marker anywhere in a prompt's text to reach an outcome deterministically, 
 ``[[safety-stop]]``,               finishReason SAFETY, no content, that category rated HIGH with ``blocked: true``
 ``[[safety-stop:CATEGORY]]``       (harassment by default)
 ``[[recitation]]``, ``[[other]]``  finishReason RECITATION / OTHER, no content
+``[[finish:REASON]]``              that finishReason (any the Developer API sends: LANGUAGE, MALFORMED_FUNCTION_CALL,
+                                   TOO_MANY_TOOL_CALLS, PUP_LIMITED_DISABLED, ...), no content (MAX_TOKENS: half)
+``[[function-call]]``              a reply whose only part is a functionCall of the first declared function
 ``[[max-tokens]]``                 finishReason MAX_TOKENS with the reply cut in half (also happens by itself when
                                    ``maxOutputTokens`` is smaller than the reply plus thinking)
 ``[[tokens:N]]``                   a text reply about N tokens long
@@ -54,18 +57,22 @@ Errors and quotas
 -----------------
 Errors are Google JSON errors (``{"error": {"code", "message", "status", "details"}}``, ``application/json``).
 No key: 403 PERMISSION_DENIED; a key other than the configured one: 400 INVALID_ARGUMENT (reason API_KEY_INVALID).
-Unknown model: 404 NOT_FOUND. Unknown or expired cache: 403 PERMISSION_DENIED. Unknown batch: 404 NOT_FOUND.
+Unknown or shut-down model: 404 NOT_FOUND; a deprecated model under ``EmulatorConfig(new_user=True)``: 404 "is no
+longer available to new users". Unknown or expired cache: 403 PERMISSION_DENIED. Unknown batch: 404 NOT_FOUND.
+
+Like today's service, ordinary replies carry no ``safetyRatings`` (they appear with ``[[unsafe:...]]``, blocks and
+safety stops), and the models that think by default (2.5 and 3.x Flash and Pro) report ``thoughtsTokenCount``.
 
 Every 429 is RESOURCE_EXHAUSTED with details ``[QuotaFailure, Help, RetryInfo]``:
 
 - per minute (config ``rpm``/``tpm``, a ``429`` fault): QuotaFailure ``quotaId``
-  ``GenerateRequestsPerMinutePerProjectPerModel`` (requests) or ``GenerateContentInputTokensPerModelPerMinute``
-  (tokens); message "You exceeded your current quota, please check your plan and billing details. ...
-  Please retry in 7.12s."; RetryInfo ``retryDelay`` the seconds until the window admits the request (``"7s"``,
-  ``"0.25s"``).
+  ``GenerateRequestsPerMinutePerProjectPerModel-FreeTier`` (requests) or
+  ``GenerateContentInputTokensPerModelPerMinute-FreeTier`` (tokens); message "You exceeded your current quota,
+  please check your plan and billing details. ... Please retry in 7.12s."; RetryInfo ``retryDelay`` the seconds
+  until the window admits the request (``"7s"``, ``"0.25s"``).
 - per day (config ``rpd``, a ``daily`` fault, ``Emulator.exhaust_daily_quota()``): ``quotaId``
-  ``GenerateRequestsPerDayPerProjectPerModel``; message "You exceeded your current quota: the daily quota (requests
-  per day) for model M is exhausted. ..."; RetryInfo ``retryDelay`` the seconds until the UTC day ends.
+  ``GenerateRequestsPerDayPerProjectPerModel-FreeTier``; the same message as per minute (as on today's service,
+  only the quotaId tells them apart); RetryInfo ``retryDelay`` the seconds until the UTC day ends.
 """
 
 from .clock import ManualClock

@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import Any
 
+from .catalog import min_cache_tokens
 from .clock import Clock, parse_duration, parse_timestamp, rfc3339
 from .errors import ApiError
 from .fields import pick
@@ -51,7 +52,7 @@ class _Cache:
 class CacheStore:
     """The emulator's cachedContents, expiring on ``clock``."""
 
-    def __init__(self, *, min_tokens: int, clock: Clock = time.time) -> None:
+    def __init__(self, *, min_tokens: int | None, clock: Clock = time.time) -> None:
         self.min_tokens = min_tokens
         self._clock = clock
         self._caches: dict[str, _Cache] = {}
@@ -64,9 +65,10 @@ class CacheStore:
         tokens = count_contents(body.get("contents")) + count_content(
             pick(body, "systemInstruction", "system_instruction")
         )
-        if tokens < self.min_tokens:
+        minimum = self.min_tokens if self.min_tokens is not None else min_cache_tokens(model.rsplit("/", 1)[-1])
+        if tokens < minimum:
             raise ApiError.invalid(
-                f"Cached content is too small. total_token_count={tokens}, min_total_token_count={self.min_tokens}"
+                f"Cached content is too small. total_token_count={tokens}, min_total_token_count={minimum}"
             )
         now = self._clock()
         cache = _Cache(

@@ -41,7 +41,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="require this API key (any other key: 400 API key not valid); default: accept any non-empty key",
     )
     parser.add_argument("--batch-seconds", type=float, default=5.0, help="seconds a batch job stays in each state")
-    parser.add_argument("--min-cache-tokens", type=int, default=1024, help="smallest context cache accepted")
+    parser.add_argument(
+        "--min-cache-tokens", type=int, default=None, help="smallest context cache accepted (default: per model)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

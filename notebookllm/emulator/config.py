@@ -28,7 +28,8 @@ class EmulatorConfig:
     - ``retry_delay_s``: the RetryInfo delay of injected 429s; ``hang_s``: how long a ``hang`` fault stalls.
     - ``rpm`` / ``tpm`` / ``rpd``: per-model quotas (requests and input tokens per ``quota_window_s``, requests per
       day); None = unlimited.
-    - ``min_cache_tokens``: the smallest cachedContent accepted.
+    - ``min_cache_tokens``: the smallest cachedContent accepted; None = the service's minimum for the cache's
+      model (:func:`.catalog.min_cache_tokens`).
     - ``batch_pending_s`` / ``batch_running_s``: how long a batch job stays PENDING, then RUNNING, on ``clock``.
     - ``batch_output_delay_s``: how long a SUCCEEDED job goes without its output attached (the real API's window).
     - ``batch_error_codes``: ``"grpc"`` (per-request errors carry gRPC codes, as the real API writes them) or
@@ -36,6 +37,8 @@ class EmulatorConfig:
     - ``clock``: epoch seconds for quotas, cache expiry and batches (e.g. a :class:`~.clock.ManualClock`).
     - ``responder``: decides reply text (see :class:`~.replies.ReplyRequest`).
     - ``models``: the model ids served; others answer 404.
+    - ``new_user``: answer as the service answers a key that never used the deprecated models: those answer 404
+      "no longer available to new users" and are left out of ``models.list``.
     """
 
     seed: int = 0
@@ -52,7 +55,7 @@ class EmulatorConfig:
     tpm: int | None = None
     rpd: int | None = None
     quota_window_s: float = 60.0
-    min_cache_tokens: int = 1024
+    min_cache_tokens: int | None = None
     batch_pending_s: float = 0.0
     batch_running_s: float = 0.0
     batch_output_delay_s: float = 0.0
@@ -60,6 +63,7 @@ class EmulatorConfig:
     clock: Clock = field(default=time.time, repr=False)
     responder: Responder | None = field(default=None, repr=False)
     models: tuple[str, ...] = KNOWN_MODELS
+    new_user: bool = False
 
     def __repr__(self) -> str:
         # the expected key never appears in a repr

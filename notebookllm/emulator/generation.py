@@ -16,6 +16,7 @@ import random
 from typing import Any
 
 from .caches import CacheStore
+from .catalog import thinks_by_default
 from .errors import ApiError
 from .fields import pick
 from .files import FileStore
@@ -29,6 +30,11 @@ EMULATOR_SUFFIX = "-notebookllm-emulator"
 _CACHE_CONFLICT = (
     "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config."
     "\n\nProposed fix: move those values to CachedContent from GenerateContent request."
+)
+_MIME_TYPES = ("text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum")
+_BAD_MIME = (
+    "* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are `text/plain`, "
+    "`application/json`, `application/xml`, `application/yaml` and `text/x.enum`."
 )
 _THOUGHT_SUMMARY = "**Weighing the request**\nI consider what is asked about {topic} and settle on a concise answer."
 
@@ -64,6 +70,8 @@ class Generator:
         if markers is None:
             markers = parse_markers(prompt)
         config = pick(body, "generationConfig", "generation_config") or {}
+        if (pick(config, "responseMimeType", "response_mime_type") or "text/plain") not in _MIME_TYPES:
+            raise ApiError.invalid(_BAD_MIME, "generation_config.response_mime_type")
         system = pick(body, "systemInstruction", "system_instruction")
         cached_tokens = self._cached_tokens(model, body, system)
         seen = media_parts(contents, self._files)
@@ -72,11 +80,18 @@ class Generator:
         digest = hashlib.blake2b(key, digest_size=16, key=self._seed).digest()
         response: dict[str, Any] = {}
         if markers.block:
-            response["promptFeedback"] = {"blockReason": markers.block, "safetyRatings": ratings(markers.unsafe, None)}
+            # a safety block rates what it found; the other reasons carry no ratings
+            levels = markers.unsafe or ({"HARM_CATEGORY_HARASSMENT": "HIGH"} if markers.block == "SAFETY" else {})
+            response["promptFeedback"] = _with_ratings({"blockReason": markers.block}, ratings(levels, None))
             response["usageMetadata"] = _usage(prompt_tokens, cached_tokens, 0, 0)
         else:
             rng = random.Random(int.from_bytes(digest[:8], "big"))
-            thoughts = _thought_tokens(pick(config, "thinkingConfig", "thinking_config"), prompt_tokens, rng)
+            thinking = pick(config, "thinkingConfig", "thinking_config")
+            # a stream of its own, so thinking or not leaves the reply text of a request unchanged
+            thoughts = _thought_tokens(model, thinking, prompt_tokens, random.Random(int.from_bytes(digest[8:], "big")))
+            max_tokens = pick(config, "maxOutputTokens", "max_output_tokens")
+            if max_tokens is not None:  # thinking shares the output budget and stops at it
+                thoughts = min(thoughts, int(max_tokens))
             count = int(pick(config, "candidateCount", "candidate_count") or 1)
             candidates = [
                 self._candidate(i, model, body, config, system, prompt, markers, thoughts, rng, seen)
@@ -118,9 +133,15 @@ class Generator:
             candidate["safetyRatings"] = ratings({**levels, blocked: levels.get(blocked, "HIGH")}, blocked)
             candidate["_tokens"] = 0
             return candidate
-        if markers.finish in ("RECITATION", "OTHER"):
+        if markers.function_call:
+            call = {"name": _first_function(body), "args": {"query": (prompt.split() or ["it"])[0]}}
+            candidate["content"] = {"parts": [{"functionCall": call}], "role": "model"}
+            candidate["finishReason"] = "STOP"
+            candidate["_tokens"] = 8
+            return candidate
+        if markers.finish not in (None, "STOP", "MAX_TOKENS"):
             candidate["finishReason"] = markers.finish
-            candidate["safetyRatings"] = ratings(levels, None)
+            _with_ratings(candidate, ratings(levels, None))
             candidate["_tokens"] = 0
             return candidate
         text = self._reply_text(model, body, config, system, prompt, markers, rng, seen)
@@ -143,7 +164,7 @@ class Generator:
         if parts:
             candidate["content"] = {"parts": parts, "role": "model"}
         candidate["finishReason"] = finish
-        candidate["safetyRatings"] = ratings(levels, None)
+        _with_ratings(candidate, ratings(levels, None))
         candidate["_tokens"] = count_text(text)
         return candidate
 
@@ -192,23 +213,42 @@ class Generator:
         return text
 
 
+def _first_function(body: dict[str, Any]) -> str:
+    """The name of the request's first function declaration (``lookup`` when it declares none)."""
+    for tool in body.get("tools") or ():
+        declarations = pick(tool, "functionDeclarations", "function_declarations") or ()
+        for declaration in declarations:
+            if declaration.get("name"):
+                return str(declaration["name"])
+    return "lookup"
+
+
+def _with_ratings(target: dict[str, Any], safety_ratings: list[dict[str, Any]]) -> dict[str, Any]:
+    """``target`` with ``safetyRatings`` set only when there are ratings (the real API leaves the key out)."""
+    if safety_ratings:
+        target["safetyRatings"] = safety_ratings
+    return target
+
+
 def _request_key(model: str, body: dict[str, Any], system: Any, config: dict[str, Any]) -> bytes:
     """What makes two requests "the same" for the seeded choices: online, streamed or in a batch alike."""
     cached = pick(body, "cachedContent", "cached_content")
     return json.dumps([model, body["contents"], system, config or None, cached], sort_keys=True).encode()
 
 
-def _thought_tokens(thinking: dict[str, Any] | None, prompt_tokens: int, rng: random.Random) -> int:
-    """Thinking tokens when thinkingConfig asks for thinking (a budget other than 0, or a thinking level)."""
-    if not thinking:
-        return 0
+_LEVEL_SCALE = {"MINIMAL": 0.25, "LOW": 0.5, "MEDIUM": 1.0, "HIGH": 2.0}
+
+
+def _thought_tokens(model: str, thinking: dict[str, Any] | None, prompt_tokens: int, rng: random.Random) -> int:
+    """Thinking tokens: as the model does by default (see :func:`.catalog.thinks_by_default`), unless
+    thinkingConfig says otherwise (a budget, 0 = none; a thinking level; includeThoughts)."""
+    thinking = thinking or {}
     budget = pick(thinking, "thinkingBudget", "thinking_budget")
-    level = pick(thinking, "thinkingLevel", "thinking_level")
-    if budget is None and level is None and not pick(thinking, "includeThoughts", "include_thoughts"):
+    level = str(pick(thinking, "thinkingLevel", "thinking_level") or "").upper()
+    asked = budget is not None or level or pick(thinking, "includeThoughts", "include_thoughts")
+    if budget == 0 or not (asked or thinks_by_default(model)):
         return 0
-    if budget == 0:
-        return 0
-    wanted = 32 + prompt_tokens // 2 + rng.randint(0, 96)
+    wanted = int((32 + prompt_tokens // 2 + rng.randint(0, 96)) * _LEVEL_SCALE.get(level, 1.0))
     return min(wanted, int(budget)) if budget is not None and budget > 0 else wanted
 
 

@@ -20,6 +20,31 @@ _MARKER = re.compile(r"\[\[([a-z-]+)(?::([^\[\]]*))?\]\]")
 _FAIL_TIMES = re.compile(r"^(.*?)(?:x(\d+|\*))?$")
 
 _FINISH_MARKERS = {"recitation": "RECITATION", "other": "OTHER", "max-tokens": "MAX_TOKENS"}
+# Finish reasons the Developer API answers with (google-genai 3.6's FinishReason, less the Vertex-only ones).
+FINISH_REASONS = (
+    "STOP",
+    "MAX_TOKENS",
+    "SAFETY",
+    "RECITATION",
+    "LANGUAGE",
+    "OTHER",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "MALFORMED_FUNCTION_CALL",
+    "IMAGE_SAFETY",
+    "IMAGE_PROHIBITED_CONTENT",
+    "IMAGE_OTHER",
+    "NO_IMAGE",
+    "IMAGE_RECITATION",
+    "UNEXPECTED_TOOL_CALL",
+    "TOO_MANY_TOOL_CALLS",
+    "MISSING_THOUGHT_SIGNATURE",
+    "MALFORMED_RESPONSE",
+    "ESCALATION",
+    "PUP_LIMITED_DISABLED",
+    "CONTINUATION",
+)
 _ALWAYS_FAULTS = ("hang", "truncate", "non-json", "stream-error")
 _JOB_OUTCOMES = ("fail", "expire", "stall")
 
@@ -33,6 +58,7 @@ class Markers:
         "fail",
         "fail_times",
         "finish",
+        "function_call",
         "job",
         "reply_tokens",
         "safety_stop",
@@ -44,6 +70,7 @@ class Markers:
         self.block: str | None = None
         self.safety_stop: str | None = None
         self.finish: str | None = None
+        self.function_call = False
         self.fail: Fault | None = None
         self.fail_times: int | None = None
         self.bad_json = False
@@ -79,14 +106,15 @@ def _apply(markers: Markers, name: str, arg: str | None) -> bool:
             raise ValueError(f"level must be one of {', '.join(PROBABILITIES)}")
         markers.unsafe[category_from_name(category)] = level
     elif name == "block":
-        reason = (arg or "SAFETY").upper()
-        if reason not in BLOCK_REASONS:
-            raise ValueError(f"block reason must be one of {', '.join(BLOCK_REASONS)}")
-        markers.block = reason
+        markers.block = _one_of(arg or "SAFETY", BLOCK_REASONS, "block reason")
     elif name == "safety-stop":
         markers.safety_stop = category_from_name(arg or "harassment")
     elif name in _FINISH_MARKERS:
         markers.finish = _FINISH_MARKERS[name]
+    elif name == "finish":
+        markers.finish = _one_of(arg or "", FINISH_REASONS, "finish reason")
+    elif name == "function-call":
+        markers.function_call = True
     elif name == "fail":
         spec, times = _FAIL_TIMES.match(arg or "").groups()  # type: ignore[union-attr]
         markers.fail = Fault.parse(spec)
@@ -105,3 +133,10 @@ def _apply(markers: Markers, name: str, arg: str | None) -> bool:
     else:
         return False
     return True
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
+    upper = value.upper()
+    if upper not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}")
+    return upper

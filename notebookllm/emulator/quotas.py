@@ -1,12 +1,13 @@
 """Per-model quotas: requests and input tokens per minute (a sliding window), requests per day.
 
 Exceeding a per-minute quota answers 429 RESOURCE_EXHAUSTED with details
-``QuotaFailure`` (quotaId ``GenerateRequestsPerMinutePerProjectPerModel`` or
-``GenerateContentInputTokensPerModelPerMinute``), ``Help`` and ``RetryInfo`` (retryDelay = seconds until the window
-admits the request), and a message ending "Please retry in 7.12s.".
-Exhausting the daily quota answers 429 with quotaId ``GenerateRequestsPerDayPerProjectPerModel``, a message starting
-"You exceeded your current quota: the daily quota ... is exhausted", and RetryInfo with the seconds until the quota
-day (UTC) resets. Time comes from the emulator's clock.
+``QuotaFailure`` (quotaId ``GenerateRequestsPerMinutePerProjectPerModel-FreeTier`` or
+``GenerateContentInputTokensPerModelPerMinute-FreeTier``), ``Help`` and ``RetryInfo`` (retryDelay = seconds until
+the window admits the request), and a message ending "Please retry in 7.12s.".
+Exhausting the daily quota answers 429 with quotaId ``GenerateRequestsPerDayPerProjectPerModel-FreeTier``, the same
+message as a per-minute quota (today's service words both alike: only the quotaId tells them apart), and RetryInfo
+with the seconds until the quota day (UTC) resets. Wordings and ids as quoted from real replies in public issue
+trackers (2026). Time comes from the emulator's clock.
 
 >>> quotas = Quotas(rpm=1, tpm=None, rpd=None, window_s=60.0, clock=lambda: 0.0)
 >>> quotas.admit("gemini-2.5-flash", 10)
@@ -29,21 +30,26 @@ from .errors import RATE_LIMIT_DOCS, ApiError, quota_error
 DAY_S = 86_400.0
 _REQUESTS_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_requests"
 _TOKENS_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count"
-PER_MINUTE_REQUESTS_ID = "GenerateRequestsPerMinutePerProjectPerModel"
-PER_MINUTE_TOKENS_ID = "GenerateContentInputTokensPerModelPerMinute"
-PER_DAY_REQUESTS_ID = "GenerateRequestsPerDayPerProjectPerModel"
+PER_MINUTE_REQUESTS_ID = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
+PER_MINUTE_TOKENS_ID = "GenerateContentInputTokensPerModelPerMinute-FreeTier"
+PER_DAY_REQUESTS_ID = "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+_USAGE_PAGE = "https://ai.dev/rate-limit"
+
+
+def _quota_message(metric: str, limit: int | str, model: str, retry_delay_s: float) -> str:
+    return (
+        "You exceeded your current quota, please check your plan and billing details. For more information on "
+        f"this error, head to: {RATE_LIMIT_DOCS}. To monitor your current usage, head to: {_USAGE_PAGE}. "
+        f"\n* Quota exceeded for metric: {metric}, limit: {limit}, model: {model}\n"
+        f"Please retry in {retry_delay_s:.2f}s."
+    )
 
 
 def minute_quota_error(model: str, retry_delay_s: float, limit: int | None = None, tokens: bool = False) -> ApiError:
     """The 429 for a per-minute quota (requests, or input tokens when ``tokens``)."""
     metric = _TOKENS_METRIC if tokens else _REQUESTS_METRIC
     return quota_error(
-        message=(
-            "You exceeded your current quota, please check your plan and billing details. For more information on "
-            f"this error, head to: {RATE_LIMIT_DOCS}.\n* Quota exceeded for metric: {metric}, "
-            f"limit: {limit if limit is not None else 'per-minute'}, model: {model}\n"
-            f"Please retry in {retry_delay_s:.2f}s."
-        ),
+        message=_quota_message(metric, limit if limit is not None else "per-minute", model, retry_delay_s),
         quota_id=PER_MINUTE_TOKENS_ID if tokens else PER_MINUTE_REQUESTS_ID,
         metric=metric,
         model=model,
@@ -55,12 +61,7 @@ def minute_quota_error(model: str, retry_delay_s: float, limit: int | None = Non
 def daily_quota_error(model: str, retry_delay_s: float, limit: int | None = None) -> ApiError:
     """The 429 for an exhausted daily request quota."""
     return quota_error(
-        message=(
-            f"You exceeded your current quota: the daily quota (requests per day) for model {model} is exhausted. "
-            f"Please check your plan and billing details. For more information on this error, head to: "
-            f"{RATE_LIMIT_DOCS}.\n* Quota exceeded for metric: {_REQUESTS_METRIC}, "
-            f"limit: {limit if limit is not None else 'per-day'}, model: {model}"
-        ),
+        message=_quota_message(_REQUESTS_METRIC, limit if limit is not None else "per-day", model, retry_delay_s),
         quota_id=PER_DAY_REQUESTS_ID,
         metric=_REQUESTS_METRIC,
         model=model,

@@ -36,8 +36,6 @@ for _category in CATEGORIES:
 # as for the Gemini 2.x models.
 _THRESHOLD_MIN_LEVEL = {"BLOCK_LOW_AND_ABOVE": 1, "BLOCK_MEDIUM_AND_ABOVE": 2, "BLOCK_ONLY_HIGH": 3}
 
-_NEGLIGIBLE = tuple({"category": category, "probability": "NEGLIGIBLE"} for category in CATEGORIES)
-
 
 def category_from_name(name: str) -> str:
     """``"harassment"`` / ``"hate"`` / ``"sexual"`` / ``"dangerous"`` (or the full enum name) → the enum name."""
@@ -48,9 +46,13 @@ def category_from_name(name: str) -> str:
 
 
 def ratings(levels: dict[str, str], blocked: str | None) -> list[dict[str, Any]]:
-    """One rating per category: ``levels`` overrides NEGLIGIBLE; ``blocked`` names the category that blocked."""
+    """One rating per category: ``levels`` overrides NEGLIGIBLE; ``blocked`` names the category that blocked.
+
+    None at all when nothing was rated above NEGLIGIBLE and nothing blocked: today's service leaves
+    ``safetyRatings`` out of ordinary replies (ratings appear only when a filter has something to say).
+    """
     if not levels and blocked is None:
-        return [dict(rating) for rating in _NEGLIGIBLE]
+        return []
     result = []
     for category in CATEGORIES:
         rating: dict[str, Any] = {"category": category, "probability": levels.get(category, "NEGLIGIBLE")}

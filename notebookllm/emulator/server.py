@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
-from .catalog import model_resource, unknown_model
+from .catalog import DEPRECATED_MODELS, model_resource, retired_for_new_users, unknown_model
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import Fault
@@ -91,7 +91,9 @@ class EmulatorServer:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.state = State(config)
-        self._models = frozenset(config.models)
+        retired = frozenset(DEPRECATED_MODELS) if config.new_user else frozenset()
+        self._models = frozenset(config.models) - retired
+        self._retired = retired
 
     def reset(self) -> None:
         """Forget everything: caches, files, batches, quota windows, scripts, repeat counters, the log."""
@@ -179,7 +181,11 @@ class EmulatorServer:
             raise ApiError(400, "API key not valid. Please pass a valid API key.", _BAD_KEY_DETAILS)
 
     def _model(self, request: web.Request) -> str:
-        model = request.match_info["model"]
+        return self._served(request.match_info["model"], request)
+
+    def _served(self, model: str, request: web.Request) -> str:
+        if model in self._retired:
+            raise retired_for_new_users(model)
         if model not in self._models:
             raise unknown_model(model, request.match_info["version"])
         return model
@@ -279,7 +285,8 @@ class EmulatorServer:
         return _json_response(model_resource(self._model(request)))
 
     async def _model_list(self, request: web.Request) -> web.StreamResponse:
-        items, next_token = page(self.config.models, request.query.get("pageSize"), request.query.get("pageToken"))
+        served = [model for model in self.config.models if model in self._models]
+        items, next_token = page(served, request.query.get("pageSize"), request.query.get("pageToken"))
         result: dict[str, Any] = {"models": [model_resource(model) for model in items]}
         if next_token:
             result["nextPageToken"] = next_token
@@ -290,8 +297,8 @@ class EmulatorServer:
     async def _cache_create(self, request: web.Request) -> web.StreamResponse:
         _, body = await _read_json(request)
         model = str(body.get("model") or "").removeprefix("models/")
-        if model and model not in self._models:
-            raise unknown_model(model, request.match_info["version"])
+        if model:
+            self._served(model, request)
         return _json_response(self.state.caches.create(body))
 
     async def _cache_list(self, request: web.Request) -> web.StreamResponse:
@@ -381,7 +388,8 @@ def _stream_frames(reply: dict[str, Any]) -> list[dict[str, Any]]:
         candidate: dict[str, Any] = {"content": {"parts": frame_parts, "role": "model"}, "index": 0}
         if last:
             candidate["finishReason"] = candidates[0]["finishReason"]
-            candidate["safetyRatings"] = candidates[0]["safetyRatings"]
+            if "safetyRatings" in candidates[0]:
+                candidate["safetyRatings"] = candidates[0]["safetyRatings"]
         frame: dict[str, Any] = {
             "candidates": [candidate],
             "usageMetadata": reply["usageMetadata"] if last else prompt_usage,

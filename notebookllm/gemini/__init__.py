@@ -4,7 +4,7 @@ Batch API jobs (``GeminiBatch``; the seed guide's ``GeminiLLM`` and ``LLMService
 Example:
     >>> import notebookllm as nl
     >>> client = nl.connect()   # real API with GOOGLE_API_KEY / GEMINI_API_KEY, else the embedded emulator
-    >>> strategy = nl.GeminiStrategy(client, "gemini-2.5-flash", include_metadata=True)
+    >>> strategy = nl.GeminiStrategy(client, include_metadata=True)   # the default model: nl.DEFAULT_MODEL
 """
 
 from ._display import EmulatorInUseWarning
@@ -23,28 +23,44 @@ from .batch_errors import (
 from .batch_replies import BatchReply
 from .cached import GeminiCachedStrategy
 from .classifier import GeminiErrorClassifier
-from .connection import DEFAULT_MODEL, connect, default_client, default_model, embedded_emulator
+from .connection import (
+    DEFAULT_MODEL,
+    MODEL_ENV_VAR,
+    available_models,
+    connect,
+    default_client,
+    default_model,
+    embedded_emulator,
+)
 from .context_cache import ContextCache
 from .errors import (
     CacheVanishedError,
+    GeminiAccountError,
     GeminiBlockedError,
     GeminiEmptyResponseError,
     GeminiError,
+    GeminiFinishReasonError,
+    GeminiModelUnavailableError,
+    GeminiTruncatedError,
     MissingAPIKeyError,
 )
+from .finish_reasons import BLOCKED_REASON_OUTCOMES, FINISH_REASON_OUTCOMES, finish_outcome
 from .gemini_llm import GeminiLLM
 from .json_reply import JsonReply, parse_json_reply
 from .llm_service import LLMService
 from .media_parts import INLINE_REQUEST_LIMIT_BYTES, MediaParts
-from .pricing import PRICES_AS_OF, ModelPrice, estimate_cost, price_for, set_price
+from .pricing import PRICES_AS_OF, ModelPrice, cache_saving, cache_storage_cost, estimate_cost, price_for, set_price
 from .response import GeminiResponse, usage_of
 from .strategy import GeminiStrategy
 
 __all__ = [
     "BATCH_API_VERSION",
+    "BLOCKED_REASON_OUTCOMES",
     "DEFAULT_INLINE_LIMIT_BYTES",
     "DEFAULT_MODEL",
+    "FINISH_REASON_OUTCOMES",
     "INLINE_REQUEST_LIMIT_BYTES",
+    "MODEL_ENV_VAR",
     "PRICES_AS_OF",
     "BatchCancelError",
     "BatchDeadlineError",
@@ -58,6 +74,7 @@ __all__ = [
     "CacheVanishedError",
     "ContextCache",
     "EmulatorInUseWarning",
+    "GeminiAccountError",
     "GeminiBatch",
     "GeminiBlockedError",
     "GeminiCachedStrategy",
@@ -65,19 +82,26 @@ __all__ = [
     "GeminiError",
     "GeminiErrorClassifier",
     "GeminiLLM",
+    "GeminiFinishReasonError",
+    "GeminiModelUnavailableError",
     "GeminiResponse",
     "GeminiStrategy",
+    "GeminiTruncatedError",
     "JsonReply",
     "JsonReplyError",
     "LLMService",
     "MediaParts",
     "MissingAPIKeyError",
     "ModelPrice",
+    "available_models",
+    "cache_saving",
+    "cache_storage_cost",
     "connect",
     "default_client",
     "default_model",
     "embedded_emulator",
     "estimate_cost",
+    "finish_outcome",
     "job_state",
     "parse_json_reply",
     "price_for",

@@ -21,8 +21,12 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from ..core.attempt import current_attempt
+from ..core.tokens import TokenUsage
+from .connection import account_error
 from .context_cache import CACHE_GONE_CODES, ContextCache
 from .errors import CacheVanishedError
+from .pricing import cache_storage_cost
 from .strategy import GeminiStrategy, ResponseParser
 
 __all__ = ["GeminiCachedStrategy"]
@@ -112,10 +116,18 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
     async def prepare(self) -> None:
         """Find a matching context cache or create one. Called once per run by the processor, never in a dry run.
 
-        Idempotent: concurrent or repeated calls share one cache.
+        Idempotent: concurrent or repeated calls share one cache. A retired or unknown model raises
+        :class:`~notebookllm.gemini.GeminiModelUnavailableError` naming the models the key can use.
         """
-        if self.context_cache is not None:
+        if self.context_cache is None:
+            return
+        try:
             await self.context_cache.ensure_fresh()
+        except genai_errors.ClientError as exc:
+            refused = await account_error(self.client, self.model, exc)
+            if refused is not None:
+                raise refused from exc
+            raise
 
     async def cleanup(self) -> None:
         """Delete the cache if ``delete_on_cleanup``; else it stays for later runs until its TTL ends."""
@@ -146,6 +158,17 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
             if err.code in CACHE_GONE_CODES and await self.context_cache.recreate_if_gone(new_name):
                 raise CacheVanishedError(new_name, self.context_cache.name or "?") from err
             raise
+
+    def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
+        """As for :class:`GeminiStrategy`; a successful item also carries the cache storage bought since the last
+        one (``metadata["cache_storage_usd"]``), so the run's summary counts it once."""
+        finished = super()._finish(response)
+        ctx = current_attempt()
+        if ctx is not None and self.context_cache is not None:
+            token_hours = self.context_cache.take_unbilled_token_hours()
+            if token_hours:
+                ctx.annotate(cache_storage_usd=cache_storage_cost(token_hours, 1.0, self.model))
+        return finished
 
     async def _send_cached(self, prompt: str, cache_name: str) -> types.GenerateContentResponse:
         return await self._send(self._contents(prompt), self.config.model_copy(update={"cached_content": cache_name}))

@@ -5,13 +5,24 @@ Rules of :class:`GeminiErrorClassifier`, first match wins:
 * :class:`~notebookllm.gemini.GeminiBlockedError` → ``"blocked"``, not retryable (unless ``retry_blocked=True``).
 * :class:`~notebookllm.gemini.CacheVanishedError` → ``"cache_vanished"``, retryable (the cache was recreated).
 * :class:`~notebookllm.gemini.GeminiEmptyResponseError` → ``"empty"``, retryable.
-* ``google.genai.errors.APIError``:
+* :class:`~notebookllm.gemini.GeminiTruncatedError` → ``"max_tokens"``, not retryable (the same request stops at the
+  same length and is billed again).
+* :class:`~notebookllm.gemini.GeminiFinishReasonError` → ``"finish_reason"``, not retryable; an account-level
+  reason (``PUP_LIMITED_DISABLED``) → ``"account"`` with ``scope="run"``.
+* :class:`~notebookllm.gemini.GeminiModelUnavailableError` → ``"model_unavailable"``, ``scope="run"``;
+  :class:`~notebookllm.gemini.GeminiAccountError` → its category (``"auth"``, ``"quota_exhausted"``), ``scope="run"``.
+* ``google.genai.errors.APIError`` — the account-level ones stop the run (``scope="run"``: every other item would
+  fail the same way, so nothing more is sent):
+  * 400 ``API_KEY_INVALID`` / "API key not valid", 401, and 403 about the key, project or billing (suspended,
+    API disabled, not permitted) → ``"auth"``;
+  * 404 naming a model (retired, not available to new users, misspelt) → ``"model_unavailable"``;
   * 429 whose quota is per day (a ``QuotaFailure`` ``quotaId`` containing ``PerDay``, else "per day"/"daily" in the
-    message) → ``"quota_exhausted"``: not retryable, ``is_quota_exhausted``;
+    message), a quota of ``limit: 0`` (the key's tier may not use the model), or spent prepaid credits →
+    ``"quota_exhausted"``: not retryable, ``is_quota_exhausted``;
   * any other 429 → ``"rate_limit"``: retryable, ``is_rate_limit``, ``retry_after`` from ``RetryInfo.retryDelay``
     (else "Please retry in Ns" in the message). Mentioning "quota" alone changes nothing: every Gemini 429 does;
   * 408 → ``"timeout"``, 5xx → ``"server"``: retryable (``retry_after`` when the server sent RetryInfo);
-  * other 4xx (400, 401, 403, 404, ...) → ``"client"``: not retryable;
+  * other 4xx (400, 403 for a cache or file, 404, ...) → ``"client"``: not retryable;
   * any other status → ``"unknown"``, retryable.
 * httpx / httpx2 / aiohttp timeouts and ``asyncio.TimeoutError`` → ``"timeout"``; their connection errors →
   ``"network"``: retryable.
@@ -32,9 +43,17 @@ from typing import Any
 from google.genai import errors as genai_errors
 
 from ..core.classification import DefaultErrorClassifier, ErrorInfo
-from .errors import CacheVanishedError, GeminiBlockedError, GeminiEmptyResponseError
+from .errors import (
+    CacheVanishedError,
+    GeminiAccountError,
+    GeminiBlockedError,
+    GeminiEmptyResponseError,
+    GeminiFinishReasonError,
+    GeminiModelUnavailableError,
+    GeminiTruncatedError,
+)
 
-__all__ = ["GeminiErrorClassifier", "retry_delay_of"]
+__all__ = ["GeminiErrorClassifier", "is_key_error", "is_model_not_found", "is_spent_quota", "retry_delay_of"]
 
 
 def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -59,7 +78,30 @@ def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
 
 _TIMEOUTS, _NETWORK = _transport_errors()
 _RETRY_IN = re.compile(r"retry in\s+([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\b", re.IGNORECASE)
-_DAILY = re.compile(r"per\s*day|daily", re.IGNORECASE)
+_DAILY = re.compile(r"per\s*day|daily|prepay|credits? (?:are |is )?(?:depleted|exhausted)", re.IGNORECASE)
+_NO_QUOTA = re.compile(r"\blimit: 0\b")
+_KEY_REASONS = frozenset(
+    {
+        "API_KEY_INVALID",
+        "API_KEY_EXPIRED",
+        "API_KEY_SERVICE_BLOCKED",
+        "API_KEY_HTTP_REFERRER_BLOCKED",
+        "API_KEY_IP_ADDRESS_BLOCKED",
+        "API_KEY_ANDROID_APP_BLOCKED",
+        "API_KEY_IOS_APP_BLOCKED",
+        "CONSUMER_SUSPENDED",
+        "CONSUMER_INVALID",
+        "SERVICE_DISABLED",
+        "BILLING_DISABLED",
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    }
+)
+_KEY_WORDS = re.compile(
+    r"api key|api_key|suspended|billing|has not been used in project|is disabled|consumer|unregistered callers"
+    r"|not have permission to access (?:the )?(?:api|project)|method doesn't allow",
+    re.IGNORECASE,
+)
+_MODEL_NOT_FOUND = re.compile(r"models/[\w.\-]+ (?:is not found|.*no longer available)|no longer available", re.I)
 
 
 class GeminiErrorClassifier(DefaultErrorClassifier):
@@ -79,6 +121,17 @@ class GeminiErrorClassifier(DefaultErrorClassifier):
             return ErrorInfo(retryable=True, category="cache_vanished")
         if isinstance(exc, GeminiEmptyResponseError):
             return ErrorInfo(retryable=True, category="empty")
+        if isinstance(exc, GeminiTruncatedError):
+            return ErrorInfo(retryable=False, category="max_tokens")
+        if isinstance(exc, GeminiFinishReasonError):
+            if exc.account:
+                return ErrorInfo(retryable=False, category="account", scope="run")
+            return ErrorInfo(retryable=False, category="finish_reason")
+        if isinstance(exc, GeminiModelUnavailableError):
+            return ErrorInfo(retryable=False, category="model_unavailable", scope="run")
+        if isinstance(exc, GeminiAccountError):
+            exhausted = exc.category == "quota_exhausted"
+            return ErrorInfo(retryable=False, is_quota_exhausted=exhausted, category=exc.category, scope="run")
         if isinstance(exc, genai_errors.APIError):
             return self._classify_api_error(exc)
         if isinstance(exc, _TIMEOUTS):
@@ -91,16 +144,41 @@ class GeminiErrorClassifier(DefaultErrorClassifier):
         code = exc.code
         retry_after = retry_delay_of(exc)
         if code == 429:
-            if _is_daily_quota(exc):
-                return ErrorInfo(retryable=False, is_quota_exhausted=True, category="quota_exhausted")
+            if is_spent_quota(exc):
+                return ErrorInfo(retryable=False, is_quota_exhausted=True, category="quota_exhausted", scope="run")
             return ErrorInfo(retryable=True, is_rate_limit=True, retry_after=retry_after, category="rate_limit")
         if code == 408:
             return ErrorInfo(retryable=True, retry_after=retry_after, category="timeout")
         if 500 <= code <= 599:
             return ErrorInfo(retryable=True, retry_after=retry_after, category="server")
+        if is_key_error(exc):
+            return ErrorInfo(retryable=False, category="auth", scope="run")
+        if is_model_not_found(exc):
+            return ErrorInfo(retryable=False, category="model_unavailable", scope="run")
         if 400 <= code <= 499:
             return ErrorInfo(retryable=False, category="client")
         return ErrorInfo(retryable=True, category="unknown")
+
+
+def is_key_error(exc: genai_errors.APIError) -> bool:
+    """The key, its project or its billing cannot be used (invalid, unauthorised, suspended, API disabled)."""
+    if exc.code == 401:
+        return True
+    if exc.code not in (400, 403):
+        return False
+    reasons = {str(d.get("reason", "")) for d in _error_details(exc)}
+    if reasons & _KEY_REASONS:
+        return True
+    message = exc.message or ""
+    if exc.code == 400:
+        return "api key" in message.lower()
+    # 403 also answers a cache or file the key may not see: those concern one request, not the account.
+    return exc.code == 403 and "CachedContent" not in message and bool(_KEY_WORDS.search(message))
+
+
+def is_model_not_found(exc: genai_errors.APIError) -> bool:
+    """A 404 about the model itself (retired, not available to new users, unknown), not about a cache or file."""
+    return exc.code == 404 and bool(_MODEL_NOT_FOUND.search(exc.message or ""))
 
 
 def retry_delay_of(exc: genai_errors.APIError) -> float | None:
@@ -117,6 +195,11 @@ def retry_delay_of(exc: genai_errors.APIError) -> float | None:
     return None
 
 
+def is_spent_quota(exc: genai_errors.APIError) -> bool:
+    """A 429 that waiting a minute will not cure: a daily quota, spent credits, no quota for the model at all."""
+    return exc.code == 429 and _is_daily_quota(exc)
+
+
 def _is_daily_quota(exc: genai_errors.APIError) -> bool:
     quota_ids = [
         str(violation.get("quotaId", ""))
@@ -125,6 +208,8 @@ def _is_daily_quota(exc: genai_errors.APIError) -> bool:
         for violation in detail.get("violations") or []
         if isinstance(violation, dict)
     ]
+    if _NO_QUOTA.search(exc.message or ""):
+        return True  # the key's tier has no quota for this model at all: waiting will not help
     if quota_ids:
         return any("PerDay" in quota_id for quota_id in quota_ids)
     return bool(_DAILY.search(exc.message or ""))

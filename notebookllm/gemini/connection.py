@@ -5,6 +5,9 @@ Example:
     >>> client = nl.connect()                  # GOOGLE_API_KEY / GEMINI_API_KEY set → real API; else the emulator
     >>> client = nl.connect(emulator=True)     # always the local emulator (offline, free, deterministic)
     >>> client = nl.connect(emulator=False)    # real API or MissingAPIKeyError naming the environment variables
+    >>> client = nl.connect(model="gemini-3.5-flash-lite")   # the model strategies use when not given one
+
+The default model can also be set once for every notebook with the environment variable ``NOTEBOOKLLM_MODEL``.
 """
 
 from __future__ import annotations
@@ -16,18 +19,34 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from google import genai
+from google.genai import errors as genai_errors
 from google.genai import types
 
-from ..core.redaction import key_fingerprint, register_secret
+from ..core.redaction import key_fingerprint, redact, register_secret
 from ._display import announce
-from .errors import API_KEY_ENV_VARS, MissingAPIKeyError
+from .classifier import is_key_error, is_model_not_found, is_spent_quota
+from .errors import API_KEY_ENV_VARS, GeminiAccountError, GeminiError, GeminiModelUnavailableError, MissingAPIKeyError
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
 
-__all__ = ["DEFAULT_MODEL", "account_of", "connect", "default_client", "default_model", "embedded_emulator"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODEL_ENV_VAR",
+    "account_error",
+    "account_of",
+    "available_models",
+    "connect",
+    "default_client",
+    "default_model",
+    "embedded_emulator",
+]
 
-DEFAULT_MODEL = "gemini-2.5-flash"
+DEFAULT_MODEL = "gemini-3.8-flash"
+"""The newest generally available Flash model (read on ai.google.dev/gemini-api/docs/models, 2026-12-03).
+The 2.5 family is deprecated and refused to new keys; 2.0 is shut down."""
+
+MODEL_ENV_VAR = "NOTEBOOKLLM_MODEL"
 
 _lock = threading.Lock()
 _embedded: Emulator | None = None
@@ -48,7 +67,8 @@ def connect(
         emulator: ``True`` always uses the local emulator, ``False`` never does (no key → :class:`MissingAPIKeyError`),
             ``None`` uses it only when there is no key. The emulator is started once per process and announced
             (an HTML banner in a notebook, an ``EmulatorInUseWarning`` in a terminal).
-        model: the model Gemini strategies use when they are not given one (default ``"gemini-2.5-flash"``).
+        model: the model Gemini strategies use when they are not given one (default: ``$NOTEBOOKLLM_MODEL``, else
+            :data:`DEFAULT_MODEL`).
         http_options: passed to ``genai.Client`` (timeouts, retry options, ...).
 
     The returned client also becomes the default of Gemini strategies created without ``client=``.
@@ -88,8 +108,38 @@ def default_client() -> genai.Client:
 
 
 def default_model() -> str:
-    """The model given to the last :func:`connect` call that named one, else :data:`DEFAULT_MODEL`."""
-    return _defaults["model"] or DEFAULT_MODEL
+    """The model given to the last :func:`connect` call that named one, else ``$NOTEBOOKLLM_MODEL``, else
+    :data:`DEFAULT_MODEL`."""
+    return _defaults["model"] or os.environ.get(MODEL_ENV_VAR, "").strip() or DEFAULT_MODEL
+
+
+async def available_models(client: genai.Client) -> list[str]:
+    """The models ``client``'s key may use for ``generateContent`` (``models.list``), newest names first;
+    empty when the list cannot be read."""
+    try:
+        pager = await client.aio.models.list(config={"page_size": 100})
+        names = [
+            (model.name or "").removeprefix("models/")
+            async for model in pager
+            if "generateContent" in (model.supported_actions or ())
+        ]
+    except Exception:  # the list only decorates an error message; never let it replace the error
+        return []
+    return sorted(filter(None, names), reverse=True)
+
+
+async def account_error(client: genai.Client, model: str, exc: genai_errors.ClientError) -> GeminiError | None:
+    """The error to raise instead of ``exc`` when it concerns the whole account, saying what to do: a retired or
+    unknown model (:class:`GeminiModelUnavailableError`, listing the models the key can use), a refused key or a
+    spent quota (:class:`GeminiAccountError`). ``None`` when ``exc`` concerns this request only."""
+    detail = redact(exc.message or "")
+    if is_model_not_found(exc):
+        return GeminiModelUnavailableError(model, await available_models(client), detail or str(exc.code))
+    if is_key_error(exc):
+        return GeminiAccountError("auth", exc.code, exc.status, detail, model)
+    if is_spent_quota(exc):
+        return GeminiAccountError("quota_exhausted", exc.code, exc.status, detail, model)
+    return None
 
 
 def account_of(client: genai.Client) -> tuple[str, str | None]:

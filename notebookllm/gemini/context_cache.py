@@ -5,6 +5,10 @@ system instruction, tools) and a digest of the user's tags, e.g. ``notebookllm f
 cache is reused — within a run and across runs — only when model and display name both match, so changing the
 cached text, the system prompt, a tool or any tag creates a new cache.
 
+Storage is billed per token-hour: the handle counts the token-hours it bought (creation and each renewal, for the
+TTL asked for; an adopted cache was paid for by whoever created it) until :meth:`ContextCache.take_unbilled_token_hours`
+hands them to the cost accounting.
+
 Renewal reads the expiry time the API returned; it never lists caches per call. A cache that would expire within
 the renewal buffer is not adopted (it could vanish before first use). The handle outlives a run, so the same
 strategy in a later run renews (or replaces) its own cache without listing.
@@ -87,6 +91,8 @@ class ContextCache:
         self.name: str | None = None
         self.inline = False  # too small to cache: callers send the contents with each request
         self.expire_time: float | None = None
+        self.tokens = 0  # the cache's size, as the API counted it
+        self._unbilled_token_hours = 0.0
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -136,6 +142,11 @@ class ContextCache:
                 await self._create()
                 return True
             return False
+
+    def take_unbilled_token_hours(self) -> float:
+        """Token-hours of storage bought since the last call (creation, renewals), and reset to 0."""
+        taken, self._unbilled_token_hours = self._unbilled_token_hours, 0.0
+        return taken
 
     async def delete(self) -> None:
         """Delete the cache at the API (a cache already gone is fine)."""
@@ -207,6 +218,7 @@ class ContextCache:
             self.inline = True
             return
         self._adopt(cache)
+        self._bought(self.clock())
         logger.info("created context cache %s (%s)", self.name, self.display_name)
 
     async def _renew(self) -> None:
@@ -221,11 +233,19 @@ class ContextCache:
             logger.warning("context cache %s expired before renewal; creating a new one", self.name)
             await self._create()
             return
+        paid_until = max(self.expire_time or 0.0, self.clock())
         self.expire_time = cache.expire_time.timestamp() if cache.expire_time else self.clock() + self.ttl_seconds
+        self._bought(paid_until)
 
     def _adopt(self, cache: types.CachedContent) -> None:
         self.name = cache.name
         self.expire_time = cache.expire_time.timestamp() if cache.expire_time else self.clock() + self.ttl_seconds
+        self.tokens = (cache.usage_metadata.total_token_count or 0) if cache.usage_metadata else 0
+
+    def _bought(self, since: float) -> None:
+        """Count the storage from ``since`` to the current expiry time."""
+        if self.expire_time is not None and self.expire_time > since:
+            self._unbilled_token_hours += self.tokens * (self.expire_time - since) / 3600
 
 
 def _display_name_supported() -> bool:

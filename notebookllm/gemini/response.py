@@ -19,13 +19,21 @@ from typing import Any, Generic, TypeVar
 from google.genai import types
 
 from ..core.tokens import TokenUsage
+from .finish_reasons import FINISH_REASON_OUTCOMES
 
-__all__ = ["BLOCKING_FINISH_REASONS", "GeminiResponse", "response_metadata", "to_gemini_response", "usage_of"]
+__all__ = [
+    "BLOCKING_FINISH_REASONS",
+    "GeminiResponse",
+    "audio_tokens_of",
+    "response_metadata",
+    "to_gemini_response",
+    "usage_of",
+]
 
 TOutput = TypeVar("TOutput")
 
 BLOCKING_FINISH_REASONS = frozenset(
-    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT"}
+    reason for reason, outcome in FINISH_REASON_OUTCOMES.items() if outcome == "blocked"
 )
 """Finish reasons that mean a safety or policy filter stopped the answer (as opposed to length or recitation)."""
 
@@ -62,19 +70,32 @@ class GeminiResponse(Generic[TOutput]):
 def usage_of(response: types.GenerateContentResponse) -> TokenUsage:
     """The tokens a reply billed; counts the API left out (``None``) are 0.
 
-    ``input_tokens`` is ``promptTokenCount`` (which includes the cached tokens), ``output_tokens`` is
-    ``candidatesTokenCount``, ``thoughts_tokens`` is ``thoughtsTokenCount``.
+    ``input_tokens`` is ``promptTokenCount`` (which includes the cached tokens) plus ``toolUsePromptTokenCount``
+    (tool results fed back to the model, billed as input), ``output_tokens`` is ``candidatesTokenCount``,
+    ``thoughts_tokens`` is ``thoughtsTokenCount``.
     """
     meta = response.usage_metadata
     if meta is None:
         return TokenUsage()
     return TokenUsage(
-        input_tokens=meta.prompt_token_count or 0,
+        input_tokens=(meta.prompt_token_count or 0) + (meta.tool_use_prompt_token_count or 0),
         output_tokens=meta.candidates_token_count or 0,
         total_tokens=meta.total_token_count or 0,
         cached_input_tokens=meta.cached_content_token_count or 0,
         thoughts_tokens=meta.thoughts_token_count or 0,
     )
+
+
+def audio_tokens_of(response: types.GenerateContentResponse) -> tuple[int, int]:
+    """``(audio prompt tokens, cached audio tokens)`` from the per-modality details (audio input costs more)."""
+    meta = response.usage_metadata
+    if meta is None:
+        return 0, 0
+    return _modality_tokens(meta.prompt_tokens_details, "AUDIO"), _modality_tokens(meta.cache_tokens_details, "AUDIO")
+
+
+def _modality_tokens(details: list[types.ModalityTokenCount] | None, modality: str) -> int:
+    return sum(d.token_count or 0 for d in details or () if _name(d.modality) == modality)
 
 
 def to_gemini_response(response: types.GenerateContentResponse, output: Any = None) -> GeminiResponse[Any]:

@@ -2,16 +2,22 @@
 
 Every reply, whatever ``include_metadata`` says, is reported to the running attempt: the billed tokens as soon as
 they are known (so a reply that then fails to parse still counts) and the result-row metadata (finish reason,
-safety ratings, blocked, block reason, model, model version, emulated, cost). A blocked prompt or a safety stop
-raises :class:`~notebookllm.gemini.GeminiBlockedError`; a reply that does not parse raises the (retryable) pydantic
+safety ratings, blocked, block reason, model, model version, emulated, cost). The finish reason decides what
+happens next (see :mod:`notebookllm.gemini.finish_reasons`): a blocked prompt or a safety stop raises
+:class:`~notebookllm.gemini.GeminiBlockedError`; ``MAX_TOKENS`` raises :class:`~notebookllm.gemini.GeminiTruncatedError`
+(not retried, partial text kept, never repaired as JSON); other reasons the same request would meet again raise
+:class:`~notebookllm.gemini.GeminiFinishReasonError`. A reply that does not parse raises the (retryable) pydantic
 ``ValidationError`` or ``json.JSONDecodeError``.
+
+Current models (Gemini 3) think by default and deprecate ``temperature``/``top_p``/``top_k``: leave those unset
+and steer cost and depth with ``thinking`` (a level such as ``"low"``, or a token budget on 2.5 models).
 
 Example:
     >>> from pydantic import BaseModel
     >>> class Book(BaseModel):
     ...     title: str
     ...     year: int
-    >>> strategy = GeminiStrategy(client, "gemini-2.5-flash", response_schema=Book, temperature=0.0)
+    >>> strategy = GeminiStrategy(client, response_schema=Book, thinking="low")
     >>> book, usage = await strategy.execute("Dune by Frank Herbert, as JSON", attempt=1, timeout=30)
 """
 
@@ -20,25 +26,35 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
 import json_repair
 import pydantic
 from google import genai
+from google.genai import errors as genai_errors
 from google.genai import types
 
 from ..core.attempt import current_attempt
 from ..core.classification import ErrorClassifier
+from ..core.errors import ConfigurationError
 from ..core.retry_state import RetryState
 from ..core.strategy import LLMCallStrategy
 from ..core.tokens import TokenUsage
 from ..media import MultimodalPrompt
 from .classifier import GeminiErrorClassifier
-from .connection import default_client, default_model
-from .errors import GeminiBlockedError, GeminiEmptyResponseError
+from .connection import account_error, default_client, default_model
+from .errors import (
+    GeminiBlockedError,
+    GeminiEmptyResponseError,
+    GeminiError,
+    GeminiFinishReasonError,
+    GeminiTruncatedError,
+)
+from .finish_reasons import finish_outcome
 from .media_parts import MediaParts, fingerprint_contents
-from .pricing import estimate_cost
-from .response import response_metadata, to_gemini_response
+from .pricing import cache_saving, estimate_cost
+from .response import GeminiResponse, audio_tokens_of, response_metadata, to_gemini_response
 
 __all__ = ["GeminiStrategy"]
 
@@ -52,13 +68,23 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     Args:
         client: a ``genai.Client`` (see :func:`~notebookllm.connect`); defaults to the last ``connect()``'s client.
-        model: e.g. ``"gemini-2.5-flash"``; defaults to the model given to ``connect()``.
+        model: e.g. ``"gemini-3.5-flash-lite"``; defaults to the model given to ``connect()``, else
+            ``$NOTEBOOKLLM_MODEL``, else :data:`~notebookllm.DEFAULT_MODEL`.
         system_instruction: the system prompt.
-        config: a ``GenerateContentConfig`` (or dict) for anything else (tools, thinking config, ...).
-        temperature, top_p, top_k, max_output_tokens, seed, stop_sequences, safety_settings: generation parameters;
-            they override the same fields of ``config``.
-        response_schema: a pydantic model class (or list of them, or a JSON-schema dict): the request asks for JSON
-            of that shape and the output is the parsed, validated value. Slightly broken JSON is repaired first.
+        config: a ``GenerateContentConfig`` (or dict) for anything else (tools, service tier, ...).
+        thinking: how much the model thinks: a level (``"minimal"``, ``"low"``, ``"medium"``, ``"high"``; Gemini 3),
+            a token budget (an ``int``; Gemini 2.5, ``0`` turns thinking off), or a ``ThinkingConfig``. Unset, the
+            model thinks as it does by default (current Flash and Pro models do, and the thinking tokens are billed
+            as output and count against ``max_output_tokens``).
+        max_output_tokens, seed, stop_sequences, safety_settings: generation parameters; they override the same
+            fields of ``config``.
+        temperature, top_p, top_k: deprecated on current models (Gemini 3 works best at its defaults); still sent
+            when given, for older models.
+        response_schema: a pydantic model class (or list of them, a ``types.Schema`` or a dict): the request asks
+            for JSON of that shape and the output is the parsed, validated value. Slightly broken JSON is repaired
+            first.
+        response_json_schema: a JSON Schema (dict) sent as ``response_json_schema``, the form current models
+            prefer; the output is the parsed JSON.
         response_parser: ``parser(response) -> output``; takes precedence over the schema for the output.
         include_metadata: return :class:`~notebookllm.gemini.GeminiResponse` (output + safety ratings, finish
             reason, usage, raw response) instead of the bare output.
@@ -87,14 +113,18 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         seed: int | None = None,
         stop_sequences: list[str] | None = None,
         safety_settings: list[types.SafetySetting] | None = None,
+        thinking: str | int | types.ThinkingConfig | None = None,
         response_schema: Any = None,
+        response_json_schema: dict[str, Any] | None = None,
         response_parser: ResponseParser | None = None,
         include_metadata: bool = False,
         retry_blocked: bool = False,
     ) -> None:
         self.client = client if client is not None else default_client()
         self.model = model or default_model()
-        self.response_schema = response_schema
+        if response_schema is not None and response_json_schema is not None:
+            raise ConfigurationError("give response_schema or response_json_schema, not both")
+        self.response_schema = response_schema if response_schema is not None else response_json_schema
         self.response_parser = response_parser
         self.include_metadata = include_metadata
         self.retry_blocked = retry_blocked
@@ -106,11 +136,14 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             seed=seed,
             stop_sequences=stop_sequences,
             safety_settings=safety_settings,
+            thinking_config=_thinking_config(thinking),
         )
         if system_instruction is not None:
             params["system_instruction"] = system_instruction
         if response_schema is not None:
             params.update(response_mime_type="application/json", response_schema=response_schema)
+        if response_json_schema is not None:
+            params.update(response_mime_type="application/json", response_json_schema=response_json_schema)
         base = types.GenerateContentConfig.model_validate(config or {})
         self.config = base.model_copy(update={k: v for k, v in params.items() if v is not None})
 
@@ -149,7 +182,9 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         """Everything in :meth:`request_fingerprint` but the prompt. Computed once per strategy because rendering
         the schema as JSON schema costs far more than the rest; the strategy's settings are fixed once built."""
         config = self.config.model_dump(
-            mode="json", exclude_none=True, exclude={"http_options", "response_schema", "cached_content"}
+            mode="json",
+            exclude_none=True,
+            exclude={"http_options", "response_schema", "response_json_schema", "cached_content"},
         )
         if self.response_schema is not None:
             config["response_schema"] = _json_schema(self.response_schema)
@@ -186,7 +221,13 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         ctx = current_attempt()
         if ctx is not None:
             ctx.annotate(model=self.model)
-        return await self.client.aio.models.generate_content(model=self.model, contents=contents, config=config)
+        try:
+            return await self.client.aio.models.generate_content(model=self.model, contents=contents, config=config)
+        except genai_errors.ClientError as exc:
+            refused = await account_error(self.client, self.model, exc)
+            if refused is not None:
+                raise refused from exc
+            raise
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
         """Report usage and metadata to the running attempt, refuse blocked replies, parse the rest."""
@@ -195,19 +236,40 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         ctx = current_attempt()
         if ctx is not None:
             ctx.bill(usage)
-            ctx.annotate(**response_metadata(reply, self.model), cost_usd=estimate_cost(usage, self.model))
+            ctx.annotate(**response_metadata(reply, self.model), **self._costs(response, usage))
         if reply.blocked:
             raise GeminiBlockedError(reply)
+        outcome = finish_outcome(reply.finish_reason)
+        if outcome != "ok":
+            partial = _answer_text(response)
+            if ctx is not None and partial:
+                ctx.annotate(partial_text=partial)
+            raise _finish_error(outcome, reply, partial)
         reply.output = self._parse(response, reply.finish_reason)
         return (reply if self.include_metadata else reply.output), usage
+
+    def _costs(self, response: types.GenerateContentResponse, usage: TokenUsage) -> dict[str, float | None]:
+        """``cost_usd`` (service tier and audio input counted) and, on a cache hit, ``cache_saving_usd``."""
+        tier = _service_tier(response, self.config)
+        audio, cached_audio = audio_tokens_of(response)
+        costs = {
+            "cost_usd": estimate_cost(
+                usage, self.model, service_tier=tier, audio_input_tokens=audio, cached_audio_tokens=cached_audio
+            )
+        }
+        if usage.cached_input_tokens:
+            costs["cache_saving_usd"] = cache_saving(usage, self.model, service_tier=tier)
+        return costs
 
     def _parse(self, response: types.GenerateContentResponse, finish_reason: str | None) -> Any:
         if self.response_parser is not None:
             return self.response_parser(response)
         if self.response_schema is not None and response.parsed is not None:
             return response.parsed
-        text = response.text
+        text = _answer_text(response)
         if text is None:
+            if response.function_calls:  # a reply that only calls a tool has an answer, just not text
+                return response.function_calls
             raise GeminiEmptyResponseError(finish_reason)
         if self.response_schema is None:
             return text
@@ -215,6 +277,56 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         if isinstance(self.response_schema, (dict, types.Schema)):
             return data
         return pydantic.TypeAdapter(self.response_schema).validate_python(data)
+
+
+def _finish_error(outcome: str, reply: GeminiResponse[Any], text: str | None) -> GeminiError:
+    """The error for a reply whose finish reason is not ``"ok"`` (see :mod:`.finish_reasons`)."""
+    if outcome == "truncated":
+        return GeminiTruncatedError(reply, text)
+    if outcome == "retry":
+        return GeminiEmptyResponseError(reply.finish_reason)
+    return GeminiFinishReasonError(reply, text, account=outcome == "account")
+
+
+def _answer_text(response: types.GenerateContentResponse) -> str | None:
+    """The answer's text parts joined, thoughts left out; ``None`` when there are none (``response.text`` also
+    warns about non-text parts, which a tool-calling reply has)."""
+    candidate = response.candidates[0] if response.candidates else None
+    parts = candidate.content.parts if candidate is not None and candidate.content is not None else None
+    texts = [p.text for p in parts or () if p.text is not None and not p.thought]
+    return "".join(texts) if texts else None
+
+
+def _thinking_config(thinking: str | int | types.ThinkingConfig | None) -> types.ThinkingConfig | None:
+    if thinking is None or isinstance(thinking, types.ThinkingConfig):
+        return thinking
+    if isinstance(thinking, bool) or not isinstance(thinking, (str, int)):
+        raise ConfigurationError(f"thinking must be a level name, a token budget or a ThinkingConfig, not {thinking!r}")
+    if isinstance(thinking, int):
+        return types.ThinkingConfig(thinking_budget=thinking)
+    if not hasattr(types, "ThinkingLevel"):
+        raise ConfigurationError("thinking levels need a newer google-genai; pass a token budget (an int) instead")
+    level = thinking.strip().upper()
+    if level not in types.ThinkingLevel.__members__ or level == "THINKING_LEVEL_UNSPECIFIED":
+        names = ", ".join(m.lower() for m in types.ThinkingLevel.__members__ if m != "THINKING_LEVEL_UNSPECIFIED")
+        raise ConfigurationError(f"unknown thinking level {thinking!r}; one of {names}")
+    return types.ThinkingConfig(thinking_level=types.ThinkingLevel[level])
+
+
+def _service_tier(response: types.GenerateContentResponse, config: types.GenerateContentConfig) -> str | None:
+    """The tier the reply was billed at: the service's ``trafficType`` when it says, else the tier asked for.
+    (Older google-genai versions have neither field.)"""
+    traffic = _enum_name(getattr(response.usage_metadata, "traffic_type", None))
+    if traffic in _TRAFFIC_TIERS:
+        return _TRAFFIC_TIERS[traffic]
+    return _enum_name(getattr(config, "service_tier", None))
+
+
+_TRAFFIC_TIERS = {"ON_DEMAND": "standard", "ON_DEMAND_FLEX": "flex", "ON_DEMAND_PRIORITY": "priority"}
+
+
+def _enum_name(value: Any) -> str | None:
+    return value.name if isinstance(value, Enum) else value
 
 
 def _load_json(text: str) -> Any:

@@ -2,7 +2,8 @@
 
 The notebook and ``make demo`` share :func:`sample_reviews` and :data:`PROMPT`, so both run the same job: product
 reviews classified by Gemini (the embedded emulator without an API key), with the outcomes Gemini sometimes gives
-— a MEDIUM safety rating, a blocked prompt, a reply stopped for safety, one cut at the token limit, a transient 503.
+— a MEDIUM safety rating, a blocked prompt, a reply stopped for safety, one cut at the token limit (a failure of
+its own, not retried), a transient 503.
 
 Example:
     >>> results = run_quickstart()  # doctest: +SKIP
@@ -64,7 +65,7 @@ def run_quickstart(
     from .runner import run
 
     out = out if out is not None else sys.stdout
-    strategy = GeminiStrategy(client or connect(), "gemini-2.5-flash", include_metadata=True)
+    strategy = GeminiStrategy(client or connect(), include_metadata=True)
     results = run(
         sample_reviews(), prompt=PROMPT, strategy=strategy, max_workers=8, progress=progress, cache=cache, store=store
     )

@@ -79,7 +79,9 @@ class RunSummary:
     ``saved_tokens`` and ``saved_cost_usd`` instead (the progress display counts the same way). ``cost_usd`` and
     ``saved_cost_usd`` are ``None`` when no such row carried a price (a strategy without a price table).
     ``safety`` maps a harm category to ``{probability: rows}``; ``finish_reasons`` and ``error_types`` map a
-    value to its number of rows.
+    value to its number of rows. ``cache_saving_usd`` is what cache hits (implicit or explicit) saved against the
+    full input price; ``cache_storage_usd`` what the run's explicit context caches cost to store (not in
+    ``cost_usd``); both ``None`` when there was none.
     """
 
     total: int
@@ -99,6 +101,8 @@ class RunSummary:
     error_types: dict[str, int] = field(default_factory=dict)
     safety: dict[str, dict[str, int]] = field(default_factory=dict)
     saved_tokens: int = 0
+    cache_saving_usd: float | None = None
+    cache_storage_usd: float | None = None
 
     @property
     def success_rate(self) -> float:
@@ -119,6 +123,10 @@ class RunSummary:
             ),
             ("cost", format_usd(self.cost_usd)),
         ]
+        if self.cache_storage_usd is not None:
+            rows.append(("cache storage", format_usd(self.cache_storage_usd)))
+        if self.cache_saving_usd is not None:
+            rows.append(("cache hits saved", format_usd(self.cache_saving_usd)))
         if self.from_cache:
             rows.append(("saved by cache", f"{format_usd(self.saved_cost_usd)} ({self.saved_tokens:,} tokens)"))
         if self.wall_s:
@@ -214,10 +222,16 @@ class Results:
         df = self.df
         billed = df[~df["from_cache"]]
         costs: dict[bool, list[float]] = {False: [], True: []}  # from_cache → the rows' costs
+        cache_costs: dict[str, list[float]] = {"cache_saving_usd": [], "cache_storage_usd": []}
         for r in self.results:
-            cost = (r.metadata or {}).get("cost_usd")
+            metadata = r.metadata or {}
+            cost = metadata.get("cost_usd")
             if cost is not None:
                 costs[bool(r.from_cache)].append(cost)
+            if not r.from_cache:
+                for key, values in cache_costs.items():
+                    if metadata.get(key) is not None:
+                        values.append(metadata[key])
         safety = {
             category: {str(k): int(v) for k, v in df[column].value_counts().items()}
             for column, category in SAFETY_COLUMNS.items()
@@ -242,6 +256,7 @@ class Results:
             finish_reasons={str(k): int(v) for k, v in df["finish_reason"].value_counts().items()},
             error_types={str(k): int(v) for k, v in df["error_type"].value_counts().items()},
             safety=safety,
+            **{key: math.fsum(values) if values else None for key, values in cache_costs.items()},
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:

@@ -11,7 +11,7 @@ re-raises the cancellation as asyncio expects; what finished is in the store.)
 
 Example:
     >>> import notebookllm as nl
-    >>> strategy = nl.GeminiStrategy(nl.connect(), "gemini-2.5-flash", include_metadata=True)  # doctest: +SKIP
+    >>> strategy = nl.GeminiStrategy(nl.connect(), include_metadata=True)  # doctest: +SKIP
     >>> results = await nl.arun(df, prompt="Classify this review: {review}", strategy=strategy,  # doctest: +SKIP
     ...                         max_workers=32, rpm=600)
     >>> results = nl.run(df, prompt="Classify this review: {review}", strategy=strategy)  # doctest: +SKIP

@@ -35,7 +35,7 @@ def test_truncated_json_is_marked_and_keeps_every_complete_item():
 @pytest.mark.sdk_compat
 async def test_filter_json_reads_json_replies_and_marks_failures_per_request(make_batch):
     batch = make_batch(config={"response_mime_type": "application/json"}, filter_json=True)
-    payload = ["Categorise: Geography", "Categorise: French [[bad-json]]", "plain [[recitation]]"]
+    payload = ["Categorise: Geography", "Categorise: French [[bad-json]]", "plain [[other]]"]
     replies = await batch.afetch_batch_replies(await batch.acreate_batch_job(payload))
     good, cut, empty = replies
     assert good.ok and good.json.status == "json" and good.output == parse_json_reply(good.text).value

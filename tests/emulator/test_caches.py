@@ -11,7 +11,7 @@ from notebookllm.emulator import EmulatorConfig, ManualClock
 
 pytestmark = pytest.mark.sdk_compat
 MODEL = "gemini-2.5-flash"
-BIG = "The quick brown fox jumps over the lazy dog. " * 100  # 4500 chars: 1125 tokens
+BIG = "The quick brown fox jumps over the lazy dog. " * 200  # 9000 chars: 2250 tokens (2.5 Flash's minimum: 2048)
 
 
 def _create(client, text=BIG, **config):
@@ -24,7 +24,7 @@ def test_create_get_update_delete(emulator_client):
     cache = _create(emulator_client, display_name="docs", ttl="600s")
     assert cache.name.startswith("cachedContents/") and cache.model == f"models/{MODEL}"
     assert cache.display_name == "docs"
-    assert cache.usage_metadata.total_token_count == 1125 + 2  # contents + "be brief"
+    assert cache.usage_metadata.total_token_count == 2250 + 2  # contents + "be brief"
     assert (cache.expire_time - cache.create_time).total_seconds() == pytest.approx(600, abs=1)
     assert emulator_client.caches.get(name=cache.name).name == cache.name
     bare = cache.name.removeprefix("cachedContents/")
@@ -66,6 +66,15 @@ def test_minimum_size_and_exclusive_expiry(emulator_client):
     assert info.value.code == 400
 
 
+def test_minimum_size_follows_the_model(emulator_client):
+    # today's service: 2,048 tokens on 2.5 models, 4,096 on 3.x ones
+    with pytest.raises(errors.ClientError) as info:
+        emulator_client.caches.create(model="gemini-3.8-flash", config=types.CreateCachedContentConfig(contents=[BIG]))
+    assert "min_total_token_count=4096" in info.value.message
+    cache = emulator_client.caches.create(model="gemini-3.8-flash", config={"contents": [BIG + BIG]})
+    assert cache.usage_metadata.total_token_count == 4500
+
+
 def test_unknown_cache_is_403_and_unknown_model_404(emulator_client):
     with pytest.raises(errors.ClientError) as info:
         emulator_client.caches.get(name="cachedContents/nope")
@@ -84,7 +93,10 @@ def test_generate_with_cache_reports_cached_tokens(emulator_client):
     usage = response.usage_metadata
     assert usage.cached_content_token_count == cached
     assert usage.prompt_token_count == cached + 5
-    assert usage.total_token_count == usage.prompt_token_count + usage.candidates_token_count
+    assert usage.thoughts_token_count > 0  # 2.5 Flash thinks by default
+    assert usage.total_token_count == (
+        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
+    )
     counted = emulator_client.models.count_tokens(model=MODEL, contents="abcd")
     assert counted.total_tokens == 1
 

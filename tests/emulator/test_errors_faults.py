@@ -92,7 +92,7 @@ def test_scripted_429_carries_retry_info(emulator, emulator_client):
     with pytest.raises(errors.ClientError) as info:
         emulator_client.models.generate_content(model=MODEL, contents="please slow down")
     assert _retry_delays(info.value) == ["7.5s"]
-    assert _quota_ids(info.value) == ["GenerateRequestsPerMinutePerProjectPerModel"]
+    assert _quota_ids(info.value) == ["GenerateRequestsPerMinutePerProjectPerModel-FreeTier"]
     assert "Please retry in 7.50s" in info.value.message
 
 
@@ -127,8 +127,8 @@ def test_daily_quota(emulator, emulator_client):
     with pytest.raises(errors.ClientError) as info:
         emulator_client.models.generate_content(model=MODEL, contents="hi")
     assert info.value.code == 429
-    assert _quota_ids(info.value) == ["GenerateRequestsPerDayPerProjectPerModel"]
-    assert "daily quota" in info.value.message and "exhausted" in info.value.message
+    assert _quota_ids(info.value) == ["GenerateRequestsPerDayPerProjectPerModel-FreeTier"]
+    assert info.value.message.startswith("You exceeded your current quota")  # worded like a per-minute one
     assert emulator_client.models.generate_content(model="gemini-2.5-pro", contents="hi").text
     with pytest.raises(errors.ClientError) as info:
         emulator_client.models.generate_content(model="gemini-2.5-pro", contents="x [[fail:daily]]")
@@ -158,7 +158,7 @@ def test_tokens_per_minute_and_requests_per_day(make_emulator):
     client.models.generate_content(model=MODEL, contents="x" * 80)  # 20 tokens
     with pytest.raises(errors.ClientError) as info:
         client.models.generate_content(model=MODEL, contents="y" * 80)
-    assert _quota_ids(info.value) == ["GenerateContentInputTokensPerModelPerMinute"]
+    assert _quota_ids(info.value) == ["GenerateContentInputTokensPerModelPerMinute-FreeTier"]
     assert _retry_delays(info.value) == ["60s"]
     clock.advance(60)
     client.models.generate_content(model=MODEL, contents="a")

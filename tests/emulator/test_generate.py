@@ -16,18 +16,36 @@ def test_text_reply_parses(emulator_client):
     assert response.text
     candidate = response.candidates[0]
     assert candidate.finish_reason == types.FinishReason.STOP
-    assert {r.category for r in candidate.safety_ratings} == {
-        types.HarmCategory.HARM_CATEGORY_HARASSMENT,
-        types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
-        types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
-        types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
-    }
-    assert all(r.probability == types.HarmProbability.NEGLIGIBLE for r in candidate.safety_ratings)
+    # like today's service: no safety ratings unless a filter has something to say; 2.5 Flash thinks by default
+    assert candidate.safety_ratings is None
     usage = response.usage_metadata
-    assert usage.prompt_token_count > 0 and usage.candidates_token_count > 0
-    assert usage.total_token_count == usage.prompt_token_count + usage.candidates_token_count
-    assert usage.cached_content_token_count is None and usage.thoughts_token_count is None
+    assert usage.prompt_token_count > 0 and usage.candidates_token_count > 0 and usage.thoughts_token_count > 0
+    assert usage.total_token_count == (
+        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
+    )
+    assert usage.cached_content_token_count is None
     assert response.model_version == MODEL + EMULATOR_SUFFIX
+
+
+def test_flash_lite_does_not_think_by_default_and_a_budget_of_0_turns_thinking_off(emulator_client):
+    lite = emulator_client.models.generate_content(model="gemini-3.5-flash-lite", contents="Tell me about tea")
+    assert lite.usage_metadata.thoughts_token_count is None
+    off = emulator_client.models.generate_content(
+        model=MODEL, contents="Tell me about tea", config={"thinking_config": {"thinking_budget": 0}}
+    )
+    assert off.usage_metadata.thoughts_token_count is None
+
+
+@pytest.mark.skipif(not hasattr(types, "ThinkingLevel"), reason="this google-genai has no thinking levels")
+def test_thinking_level_scales_the_thinking(emulator_client):
+    def thoughts(level):
+        config = {"thinking_config": {"thinking_level": level}}
+        reply = emulator_client.models.generate_content(
+            model="gemini-3.8-flash", contents="Why is tea green", config=config
+        )
+        return reply.usage_metadata.thoughts_token_count
+
+    assert thoughts("LOW") < thoughts("HIGH")
 
 
 def test_same_request_same_reply_and_seed_matters(emulator_client, make_emulator):
@@ -76,7 +94,8 @@ def test_max_output_tokens_gives_max_tokens(emulator_client):
         model=MODEL, contents="Write about the ocean [[tokens:40]]", config=config
     )
     assert response.candidates[0].finish_reason == types.FinishReason.MAX_TOKENS
-    assert response.usage_metadata.candidates_token_count <= 5
+    # thinking counts against the budget: here it takes all of it, so no text at all
+    assert (response.usage_metadata.candidates_token_count or 0) <= 5
 
 
 def test_candidate_count(emulator_client):
@@ -149,3 +168,13 @@ async def test_200_concurrent_aio_requests(emulator):
     )
     assert all(reply.text for reply in replies)
     assert emulator.count(endpoint="generateContent", status=200) == 200
+
+
+def test_an_unsupported_response_mime_type_is_a_400_like_the_service(emulator_client):
+    from google.genai import errors
+
+    with pytest.raises(errors.ClientError) as info:
+        emulator_client.models.generate_content(
+            model=MODEL, contents="Hi", config=types.GenerateContentConfig(response_mime_type="text/csv")
+        )
+    assert info.value.code == 400 and "allowed mimetypes" in info.value.message

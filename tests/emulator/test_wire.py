@@ -89,7 +89,7 @@ def test_json_mode_and_thinking_in_either_spelling(emulator, spelling):
 
 
 def test_snake_case_cache_fields(emulator):
-    big = "The quick brown fox jumps over the lazy dog. " * 100  # 1125 tokens
+    big = "The quick brown fox jumps over the lazy dog. " * 200  # 2250 tokens
     status, cache, _ = _call(
         emulator,
         "POST",
@@ -103,14 +103,14 @@ def test_snake_case_cache_fields(emulator):
     assert status == 200 and patched["expireTime"].startswith("2100-01-01T00:00:00")
     body = {"contents": _contents("abcd"), "cached_content": cache["name"]}
     status, reply, _ = _call(emulator, "POST", f"/v1beta/models/{MODEL}:generateContent", body)
-    assert status == 200 and reply["usageMetadata"]["cachedContentTokenCount"] == 1125
+    assert status == 200 and reply["usageMetadata"]["cachedContentTokenCount"] == 2250
     counted = _call(
         emulator,
         "POST",
         f"/v1beta/models/{MODEL}:countTokens",
         {"generate_content_request": {"contents": _contents("abcd"), "cached_content": cache["name"]}},
     )[1]
-    assert counted["totalTokens"] == 1126 and counted["cachedContentTokenCount"] == 1125
+    assert counted["totalTokens"] == 2251 and counted["cachedContentTokenCount"] == 2250
 
 
 def test_key_in_the_query_string_and_its_absence(emulator):

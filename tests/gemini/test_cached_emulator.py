@@ -178,3 +178,32 @@ async def test_tools_live_in_the_cache_and_are_part_of_its_identity(emulator, em
     assert emulator.count(endpoint="cachedContents.create") == 1  # same tools: reused
     await run_items(_strategy(emulator_client, config={"tools": _tools("search")}), ["q"])
     assert emulator.count(endpoint="cachedContents.create") == 2  # other tools: a cache of their own
+
+
+def test_cache_storage_is_counted_once_and_the_summary_reports_it_with_the_saving(emulator, emulator_client):
+    import notebookllm as nl
+    from notebookllm.gemini import cache_saving, cache_storage_cost
+
+    strategy = _strategy(emulator_client, cache_ttl_seconds=1800)
+    results = nl.run(
+        [f"Books about topic {i}?" for i in range(6)], prompt="{text}", strategy=strategy, cache=False, progress=False
+    )
+    (cache,) = _caches(emulator_client)
+    tokens = cache.usage_metadata.total_token_count
+    carried = [r.metadata["cache_storage_usd"] for r in results.results if "cache_storage_usd" in r.metadata]
+    assert carried == [pytest.approx(cache_storage_cost(tokens, 0.5, "gemini-2.5-flash"), rel=1e-3)]  # once, 30 min
+    summary = results.summary()
+    assert summary.cache_storage_usd == pytest.approx(carried[0]) and "cache storage" in str(summary)
+    savings = [cache_saving(r.token_usage, "gemini-2.5-flash") for r in results.results]
+    assert summary.cache_saving_usd == pytest.approx(sum(savings)) and summary.cache_saving_usd > 0
+    assert "cache hits saved" in str(summary)
+
+
+async def test_a_retired_model_fails_in_prepare_naming_the_current_models(make_emulator):
+    from notebookllm.gemini import GeminiModelUnavailableError
+
+    emu = make_emulator(new_user=True)
+    batch = await run_items(_strategy(emu.client()), ["one", "two"])
+    for r in batch.results:
+        assert isinstance(r.error, GeminiModelUnavailableError) and "gemini-3.8-flash" in r.error.available
+    assert emu.count(endpoint="generateContent") == 0

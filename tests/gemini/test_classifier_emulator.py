@@ -54,10 +54,17 @@ async def test_client_errors_are_not_retryable(emulator, emulator_client):
     wrong_key = await _raised(genai.Client(api_key="wrong", http_options={"base_url": emulator.base_url}), "Hi")
     with pytest.raises(Exception) as caught:
         await emulator_client.aio.caches.get(name="cachedContents/gone")
-    for exc, code in ((bad_request, 400), (unknown_model, 404), (wrong_key, 400), (caught.value, 403)):
+    # a bad request or a missing cache concerns one item; a wrong key or an unknown model concerns every item
+    cases = (
+        (bad_request, 400, "client", "item"),
+        (caught.value, 403, "client", "item"),
+        (unknown_model, 404, "model_unavailable", "run"),
+        (wrong_key, 400, "auth", "run"),
+    )
+    for exc, code, category, scope in cases:
         assert exc.code == code
         info = C.classify(exc)
-        assert not info.retryable and info.category == "client"
+        assert (info.retryable, info.category, info.scope) == (False, category, scope)
 
 
 def test_transport_timeout_on_a_hang_is_retryable(emulator):

@@ -18,7 +18,10 @@ from notebookllm.gemini import (
     GeminiBlockedError,
     GeminiEmptyResponseError,
     GeminiErrorClassifier,
+    GeminiFinishReasonError,
+    GeminiModelUnavailableError,
     GeminiResponse,
+    GeminiTruncatedError,
 )
 
 C = GeminiErrorClassifier()
@@ -82,10 +85,10 @@ def test_server_errors_retry(code):
     assert info.retryable and info.category == "server" and not info.is_rate_limit
 
 
-@pytest.mark.parametrize("code", [400, 401, 403, 404])
+@pytest.mark.parametrize("code", [400, 403, 404])
 def test_client_errors_do_not_retry(code):
     info = C.classify(_error(code, "bad", "INVALID_ARGUMENT"))
-    assert not info.retryable and info.category == "client"
+    assert not info.retryable and (info.category, info.scope) == ("client", "item")
 
 
 def test_non_json_error_body_still_classifies():
@@ -123,3 +126,85 @@ def test_falls_back_to_the_default_rules():
         pydantic.TypeAdapter(int).validate_python("x")
     for exc in (caught.value, json.JSONDecodeError("x", "doc", 0), TypeError("bug"), ValueError("give up")):
         assert C.classify(exc) == DefaultErrorClassifier().classify(exc)
+
+
+def _reason(reason: str) -> dict:
+    return {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "googleapis.com"}
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "status", "details"),
+    [
+        (401, "Request had invalid authentication credentials.", "UNAUTHENTICATED", []),
+        (400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [_reason("API_KEY_INVALID")]),
+        (400, "API key expired. Please renew the API key.", "INVALID_ARGUMENT", []),
+        (403, "Permission denied: Consumer 'api_key:x' has been suspended.", "PERMISSION_DENIED", []),
+        (403, "Generative Language API has not been used in project 1 before", "PERMISSION_DENIED", []),
+        (403, "The caller does not have permission", "PERMISSION_DENIED", [_reason("API_KEY_SERVICE_BLOCKED")]),
+    ],
+)
+def test_key_and_account_errors_stop_the_run(code, message, status, details):
+    info = C.classify(_error(code, message, status, details))
+    assert (info.retryable, info.category, info.scope) == (False, "auth", "run")
+
+
+def test_a_403_about_a_cache_concerns_only_that_request():
+    info = C.classify(_error(403, "CachedContent not found (or permission denied)", "PERMISSION_DENIED"))
+    assert (info.category, info.scope) == ("client", "item")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "This model models/gemini-2.5-flash is no longer available to new users. Please update your code.",
+        "models/gemini-2.0-flash is not found for API version v1beta, or is not supported for generateContent.",
+    ],
+)
+def test_a_retired_or_unknown_model_stops_the_run(message):
+    info = C.classify(_error(404, message, "NOT_FOUND"))
+    assert (info.retryable, info.category, info.scope) == (False, "model_unavailable", "run")
+
+
+def test_daily_quota_and_spent_credits_stop_the_run():
+    daily = C.classify(_error(429, "quota", "RESOURCE_EXHAUSTED", [_quota("GenerateRequestsPerDayPerProjectPerModel")]))
+    credits = C.classify(_error(429, "Your prepayment credits are depleted.", "RESOURCE_EXHAUSTED"))
+    for info in (daily, credits):
+        assert (info.is_quota_exhausted, info.category, info.scope) == (True, "quota_exhausted", "run")
+    per_minute = C.classify(_error(429, "quota", "RESOURCE_EXHAUSTED", [_quota("RequestsPerMinute")]))
+    assert per_minute.scope == "item" and per_minute.is_rate_limit
+
+
+def test_finish_reason_errors():
+    reply = GeminiResponse(output=None, safety_ratings=None, finish_reason="MAX_TOKENS", token_usage={})
+    truncated = C.classify(GeminiTruncatedError(reply, '{"a": 1, "b'))
+    assert (truncated.retryable, truncated.category, truncated.scope) == (False, "max_tokens", "item")
+    reply.finish_reason = "LANGUAGE"
+    failed = C.classify(GeminiFinishReasonError(reply, None))
+    assert (failed.retryable, failed.category, failed.scope) == (False, "finish_reason", "item")
+    reply.finish_reason = "PUP_LIMITED_DISABLED"
+    account = C.classify(GeminiFinishReasonError(reply, None, account=True))
+    assert (account.retryable, account.category, account.scope) == (False, "account", "run")
+    unavailable = C.classify(GeminiModelUnavailableError("gemini-2.5-flash", ["gemini-3.8-flash"], "retired"))
+    assert (unavailable.category, unavailable.scope) == ("model_unavailable", "run")
+    assert "gemini-3.8-flash" in str(GeminiModelUnavailableError("gemini-2.5-flash", ["gemini-3.8-flash"], "x"))
+
+
+def test_a_quota_of_zero_is_not_waited_for():
+    message = (
+        "You exceeded your current quota, please check your plan and billing details.\n* Quota exceeded for metric: "
+        "generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 0, model: gemini-3.1-pro\n"
+        "Please retry in 25.4s."
+    )
+    info = C.classify(
+        _error(429, message, "RESOURCE_EXHAUSTED", [_quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")])
+    )
+    assert (info.is_quota_exhausted, info.scope) == (True, "run")
+
+
+def test_an_account_error_keeps_its_category_and_stops_the_run():
+    from notebookllm.gemini import GeminiAccountError
+
+    auth = C.classify(GeminiAccountError("auth", 403, "PERMISSION_DENIED", "suspended", "gemini-3.8-flash"))
+    spent = C.classify(GeminiAccountError("quota_exhausted", 429, "RESOURCE_EXHAUSTED", "quota", "gemini-3.8-flash"))
+    assert (auth.category, auth.scope, auth.is_quota_exhausted) == ("auth", "run", False)
+    assert (spent.category, spent.scope, spent.is_quota_exhausted) == ("quota_exhausted", "run", True)

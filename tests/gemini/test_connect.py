@@ -47,7 +47,7 @@ async def test_a_wrong_key_error_does_not_contain_the_key(make_emulator):
     emu = make_emulator(api_key="the-right-key")
     client = nl.connect(api_key=SECRET, http_options={"base_url": emu.base_url})
     (result,) = (await run_items(GeminiStrategy(client), ["Hi"])).results
-    assert result.error.code == 400 and result.error_info.category == "client"
+    assert result.error.code == 400 and (result.error_info.category, result.error_info.scope) == ("auth", "run")
     assert SECRET not in str(result.error) and SECRET not in repr(result.error)
 
 
@@ -86,3 +86,16 @@ def test_an_explicit_key_is_redacted_from_then_on(make_emulator):
     emu = make_emulator(api_key=explicit)
     nl.connect(api_key=explicit, http_options={"base_url": emu.base_url})
     assert redact(f"upstream said: bad key {explicit}") == "upstream said: bad key [REDACTED]"
+
+
+def test_the_default_model_is_current_and_can_be_set_once_in_the_environment(monkeypatch):
+    from notebookllm.emulator.catalog import CURRENT_MODELS
+    from notebookllm.gemini import connection
+
+    monkeypatch.setitem(connection._defaults, "model", None)
+    assert default_model() == nl.DEFAULT_MODEL and nl.DEFAULT_MODEL in CURRENT_MODELS
+    monkeypatch.setenv("NOTEBOOKLLM_MODEL", "gemini-3.5-flash-lite")
+    assert default_model() == "gemini-3.5-flash-lite"
+    with pytest.warns(EmulatorInUseWarning):
+        nl.connect(emulator=True, model="gemini-3.1-flash-lite")  # an explicit choice wins over the environment
+    assert default_model() == "gemini-3.1-flash-lite"

@@ -5,11 +5,20 @@ from __future__ import annotations
 import pydantic
 import pytest
 from gemini_helpers import run_items
+from google import genai
+from google.genai import types
 
-from notebookllm import RetryState
-from notebookllm.gemini import GeminiBlockedError, GeminiResponse, GeminiStrategy
+from notebookllm import ConfigurationError, ProcessorConfig, RetryConfig, RetryState
+from notebookllm.gemini import (
+    GeminiAccountError,
+    GeminiBlockedError,
+    GeminiModelUnavailableError,
+    GeminiResponse,
+    GeminiStrategy,
+)
 
 pytestmark = pytest.mark.sdk_compat
+ONE_WORKER = ProcessorConfig(max_workers=1, timeout_per_item=10, retry=RetryConfig(max_attempts=3, initial_wait=0.01))
 
 ROW_KEYS = {
     "finish_reason",
@@ -39,7 +48,7 @@ async def test_text_reply_reports_usage_and_metadata_without_include_metadata(em
         assert r.metadata["finish_reason"] == "STOP" and r.metadata["blocked"] is False
         assert r.metadata["model"] == "gemini-2.5-flash" and r.metadata["emulated"] is True
         assert r.metadata["model_version"] == "gemini-2.5-flash-notebookllm-emulator"
-        assert r.metadata["safety_ratings"]["HARM_CATEGORY_HARASSMENT"] == "NEGLIGIBLE"
+        assert r.metadata["safety_ratings"] == {}  # like the real service: no ratings unless a filter fires
         assert r.metadata["cost_usd"] > 0
     assert emulator.count(endpoint="generateContent") == 2
 
@@ -122,10 +131,11 @@ async def test_retry_blocked_retries(emulator, emulator_client):
     assert result.attempts == 3 and emulator.count(endpoint="generateContent") == 3
 
 
-async def test_empty_reply_is_an_error_not_an_attribute_error(emulator_client):
-    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Quote it [[recitation]]"])).results
-    assert not result.success and result.error_info.category == "empty"
-    assert result.metadata["finish_reason"] == "RECITATION" and result.metadata["blocked"] is False
+async def test_empty_reply_is_an_error_not_an_attribute_error(emulator, emulator_client):
+    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Quote it [[other]]"])).results
+    assert not result.success and result.error_info.category == "empty" and result.attempts == 3
+    assert result.metadata["finish_reason"] == "OTHER" and result.metadata["blocked"] is False
+    assert emulator.count(endpoint="generateContent") == 3
 
 
 async def test_server_errors_retry_then_succeed(emulator, emulator_client):
@@ -135,11 +145,91 @@ async def test_server_errors_retry_then_succeed(emulator, emulator_client):
 
 
 async def test_client_errors_fail_at_once(emulator, emulator_client):
-    (result,) = (await run_items(GeminiStrategy(emulator_client, "no-such-model"), ["Hi"])).results
+    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Hi [[fail:400]]"])).results
     assert not result.success and result.attempts == 1 and result.error_info.category == "client"
-    assert result.metadata["model"] == "no-such-model"
+    assert emulator.count(endpoint="generateContent") == 1
+
+
+async def test_an_unknown_model_fails_naming_the_available_models(emulator_client):
+    (result,) = (await run_items(GeminiStrategy(emulator_client, "no-such-model"), ["Hi"])).results
+    assert not result.success and result.attempts == 1 and result.error_info.category == "model_unavailable"
+    assert isinstance(result.error, GeminiModelUnavailableError) and result.metadata["model"] == "no-such-model"
+    assert "gemini-3.8-flash" in result.error.available and "gemini-3.8-flash" in str(result.error)
 
 
 async def test_outside_a_processor_nothing_is_reported_and_execute_still_works(emulator_client):
     output, usage = await GeminiStrategy(emulator_client).execute("Hi", 1, 10.0)
     assert isinstance(output, str) and usage.input_tokens > 0
+
+
+async def test_a_wrong_key_stops_the_run_after_one_request(make_emulator):
+    emu = make_emulator(api_key="the-right-key")
+    client = genai.Client(api_key="a-wrong-key", http_options={"base_url": emu.base_url})
+    batch = await run_items(GeminiStrategy(client), ["one", "two", "three", "four"], config=ONE_WORKER)
+    assert emu.count(endpoint="generateContent") == 1
+    assert all(not r.success and r.error_info.category == "auth" for r in batch.results)
+    error = batch.results[3].error
+    assert isinstance(error, GeminiAccountError) and error.code == 400
+    assert "API key not valid" in str(error) and "aistudio.google.com/apikey" in str(error)  # says what to do
+
+
+async def test_a_spent_daily_quota_stops_the_run_and_says_what_to_do(emulator, emulator_client):
+    emulator.exhaust_daily_quota("gemini-2.5-flash")
+    strategy = GeminiStrategy(emulator_client, "gemini-2.5-flash")
+    batch = await run_items(strategy, ["one", "two", "three"], config=ONE_WORKER)
+    assert emulator.count(endpoint="generateContent") == 1
+    for r in batch.results:
+        assert (r.error_info.category, r.error_info.scope, r.error_info.is_quota_exhausted) == (
+            "quota_exhausted",
+            "run",
+            True,
+        )
+    assert "pick another model" in str(batch.results[0].error) and "billing" in str(batch.results[0].error)
+
+
+async def test_a_model_retired_for_new_users_names_the_current_ones(make_emulator):
+    emu = make_emulator(new_user=True)
+    batch = await run_items(GeminiStrategy(emu.client(), "gemini-2.5-flash"), ["one", "two"], config=ONE_WORKER)
+    first, second = batch.results
+    assert isinstance(first.error, GeminiModelUnavailableError) and second.error is first.error
+    assert "no longer available to new users" in first.error.detail
+    assert "gemini-3.8-flash" in first.error.available and "gemini-2.5-flash" not in first.error.available
+    assert emu.count(endpoint="generateContent") == 1
+
+
+@pytest.mark.skipif(not hasattr(types, "ThinkingLevel"), reason="this google-genai has no thinking levels")
+def test_thinking_and_response_json_schema_are_first_class(emulator_client):
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    strategy = GeminiStrategy(emulator_client, thinking="low", response_json_schema=schema)
+    assert strategy.config.thinking_config.thinking_level == types.ThinkingLevel.LOW
+    assert strategy.config.response_json_schema == schema and strategy.config.response_mime_type == "application/json"
+    assert GeminiStrategy(emulator_client, thinking=0).config.thinking_config.thinking_budget == 0
+    with pytest.raises(ConfigurationError, match="thinking level"):
+        GeminiStrategy(emulator_client, thinking="deep")
+    with pytest.raises(ConfigurationError, match="not both"):
+        GeminiStrategy(emulator_client, response_schema=Book, response_json_schema=schema)
+
+
+@pytest.mark.skipif(not hasattr(types, "ThinkingLevel"), reason="this google-genai has no thinking levels")
+async def test_response_json_schema_parses_and_thinking_level_reaches_the_wire(make_emulator):
+    seen = []
+    emu = make_emulator(responder=lambda request: seen.append(request.generation_config))
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+    strategy = GeminiStrategy(emu.client(), "gemini-3.8-flash", thinking="low", response_json_schema=schema)
+    (result,) = (await run_items(strategy, ["Dune by Frank Herbert"])).results
+    assert result.success and isinstance(result.output["title"], str)
+    (config,) = seen
+    assert config["responseJsonSchema"] == schema and "temperature" not in config
+    thinking = config["thinkingConfig"]
+    assert (thinking.get("thinkingLevel") or thinking.get("thinking_level")) == "LOW"
+
+
+@pytest.mark.skipif(
+    "service_tier" not in types.GenerateContentConfig.model_fields, reason="this google-genai has no service tier"
+)
+async def test_a_flex_request_is_priced_at_the_flex_rate(emulator_client):
+    prompts = ["Summarise: tea"]
+    standard = (await run_items(GeminiStrategy(emulator_client), prompts)).results[0]
+    flex = (await run_items(GeminiStrategy(emulator_client, config={"service_tier": "flex"}), prompts)).results[0]
+    assert flex.token_usage == standard.token_usage
+    assert flex.metadata["cost_usd"] == pytest.approx(standard.metadata["cost_usd"] / 2)

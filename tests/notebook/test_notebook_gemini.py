@@ -75,7 +75,8 @@ def test_rerunning_the_same_cell_answers_from_the_store_with_zero_requests(
     assert again.df["from_cache"].all()
     assert again.outputs == first.outputs
     assert again.summary().saved_cost_usd == pytest.approx(first.summary().cost_usd)
-    assert again.summary().saved_tokens == first.summary().input_tokens + first.summary().output_tokens
+    billed = first.summary()
+    assert again.summary().saved_tokens == billed.input_tokens + billed.output_tokens + billed.thoughts_tokens
     assert (again.summary().cost_usd, again.summary().input_tokens) == (0.0, 0)  # nothing billed this time
 
     df.loc[1, "review"] = "terrible"  # one edited row: only that row is requested
