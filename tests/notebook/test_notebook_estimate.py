@@ -9,13 +9,13 @@ from nb_strategies import Scripted
 import notebookllm as nl
 from notebookllm import ConfigurationError, InvalidWorkItemError
 from notebookllm.emulator.tokens import count_text
-from notebookllm.gemini import GeminiStrategy
+from notebookllm.gemini import DEFAULT_MODEL, GeminiStrategy
 from notebookllm.notebook.estimate import DEFAULT_LATENCY_S
 from notebookllm.store import Store
 
 pytestmark = pytest.mark.sdk_compat
 
-MODEL = "gemini-2.5-flash"
+MODEL = DEFAULT_MODEL
 PROMPT = "Classify the sentiment of this review: {review}"
 
 
@@ -31,7 +31,8 @@ def df() -> pd.DataFrame:
 
 
 async def test_exact_tokens_and_the_cost_the_run_then_bills(emulator_client, emulator, store, df) -> None:
-    strategy = GeminiStrategy(emulator_client, MODEL, system_instruction="Answer with one word.")
+    # Thinking off: its length varies from reply to reply, the answer's own length is what an estimate can know.
+    strategy = GeminiStrategy(emulator_client, MODEL, system_instruction="Answer with one word.", thinking=0)
     await nl.arun(df.iloc[:8], prompt=PROMPT, strategy=strategy, store=store, progress=False)  # the history
     emulator.reset_log()
 
@@ -57,7 +58,7 @@ async def test_exact_tokens_and_the_cost_the_run_then_bills(emulator_client, emu
 async def test_a_stratified_sample_above_the_limit_is_within_one_percent(emulator_client, emulator, store) -> None:
     reviews = [f"Review {i}: " + "a rather long sentence about the product " * (i % 23) for i in range(200)]
     frame = pd.DataFrame({"review": reviews + reviews[:20]})  # duplicates are billed once per row
-    strategy = GeminiStrategy(emulator_client, MODEL)
+    strategy = GeminiStrategy(emulator_client, MODEL, thinking=0)  # replies of one length (see above)
     await nl.arun(["I love it"], prompt=PROMPT.replace("{review}", "{text}"), strategy=strategy, store=store,
                   progress=False)  # fmt: skip  # a reply of the model, for the expected output length
     emulator.reset_log()

@@ -16,13 +16,13 @@ from pydantic import BaseModel
 
 import notebookllm as nl
 from notebookllm import ConfigurationError
-from notebookllm.gemini import GeminiStrategy
+from notebookllm.gemini import DEFAULT_MODEL, GeminiStrategy
 from notebookllm.notebook.judge import JudgeVerdict
 from notebookllm.store import Store
 
 pytestmark = pytest.mark.sdk_compat
 
-MODEL = "gemini-2.5-flash"
+MODEL = DEFAULT_MODEL
 PROMPTS = {
     "guided": "Classify the sentiment: {review}",
     "biased": "Classify the sentiment, a good one-word answer: {review}",
@@ -144,7 +144,8 @@ async def test_judge_scores_are_cached_and_counted_apart(df, strategy, store, em
         assert frame[f"reason_{name}"].notna().sum() == 7  # a one-line reason per judged row
         judged = cmp.evaluation.judged[name]
         assert all(isinstance(o, JudgeVerdict) for o in judged.outputs)
-        assert s.loc[name, "judge_tokens"] == judged.df[["input_tokens", "output_tokens"]].sum().sum() > 0
+        judge_tokens = judged.df[["input_tokens", "output_tokens", "thoughts_tokens"]].sum().sum()
+        assert s.loc[name, "judge_tokens"] == judge_tokens > 0
         assert s.loc[name, "judge_cost_usd"] > 0
         assert s.loc[name, "tokens"] == plain.scores.loc[name, "tokens"]  # the judge's tokens are not the variant's
     assert cmp.significance("guided", "biased").test == "paired bootstrap"
