@@ -34,7 +34,11 @@ NOTEBOOKS = [
     ROOT / "notebooks" / "01_quickstart.ipynb",
     ROOT / "notebooks" / "02_structured_output_caching_and_resume.ipynb",
     HERE / "ui_states.ipynb",
+    HERE / "ui_sync_run.ipynb",
 ]
+# Found by these tests: after a synchronous nl.run in a kernel with a live JupyterLab frontend, the next cell never
+# runs (nbmake and nbconvert, which have no frontend, do not show it). Tutorial 02 starts with such a run.
+SYNC_RUN_HANG = "after a sync nl.run under JupyterLab the next cell never runs (notebookllm/sync.py)"
 # The network is closed: without these Chromium stalls on connections it would open for itself.
 CHROMIUM_FLAGS = [
     "--headless",
@@ -140,8 +144,14 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
 def _open(browser: BrowserContext, lab: str, name: str) -> Page:
     page = browser.new_page()
     page.goto(lab.format(name=name))
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+    # The status bar names the kernel once it is connected and idle; before that "Run All" would ask for a kernel.
+    expect(page.get_by_role("button", name=re.compile(r"^Python 3 \(ipykernel\) \| Idle$"))).to_be_visible()
     return page
+
+
+def _run_all(page: Page) -> None:
+    _menu(page, "Run", "Run All Cells")
+    expect(page.locator(".jp-CodeCell .jp-InputPrompt").first).not_to_have_text("[ ]:", timeout=60_000)
 
 
 def _menu(page: Page, menu: str, item: str) -> None:
@@ -191,7 +201,7 @@ def _shot(locator: Locator, name: str) -> None:
 
 def test_quickstart_through_the_ui(lab: str, browser: BrowserContext) -> None:
     page = _open(browser, lab, "01_quickstart.ipynb")
-    _menu(page, "Run", "Run All Cells")
+    _run_all(page)
     _wait_until_every_cell_ran(page)
 
     run = _cell(page, "results = await nl.arun(")
@@ -222,9 +232,10 @@ def test_quickstart_through_the_ui(lab: str, browser: BrowserContext) -> None:
     page.close()
 
 
+@pytest.mark.skip(reason=f"{SYNC_RUN_HANG}; runs again when test_a_cell_after_a_sync_run_runs passes")
 def test_structured_output_tutorial_through_the_ui(lab: str, browser: BrowserContext) -> None:
     page = _open(browser, lab, "02_structured_output_caching_and_resume.ipynb")
-    _menu(page, "Run", "Run All Cells")
+    _run_all(page)
     _wait_until_every_cell_ran(page)
 
     bars = page.locator(".jp-OutputArea-output .widget-hprogress")
@@ -238,7 +249,7 @@ def test_structured_output_tutorial_through_the_ui(lab: str, browser: BrowserCon
 
 def test_cooling_down_and_interrupted_states_through_the_ui(lab: str, browser: BrowserContext) -> None:
     page = _open(browser, lab, "ui_states.ipynb")
-    _menu(page, "Run", "Run All Cells")
+    _run_all(page)
 
     cooled = _cell(page, "cooled = await nl.arun(")
     widget = _widget(cooled)
@@ -260,3 +271,16 @@ def test_cooling_down_and_interrupted_states_through_the_ui(lab: str, browser: B
     shown = _cell(page, "assert stopped.interrupted").locator(".notebookllm-summary")
     expect(shown).to_contain_text("interrupted")
     page.close()
+
+
+@pytest.mark.xfail(strict=True, reason=SYNC_RUN_HANG)
+def test_a_cell_after_a_sync_run_runs(lab: str, browser: BrowserContext) -> None:
+    page = _open(browser, lab, "ui_sync_run.ipynb")
+    _run_all(page)
+    try:
+        expect(_cell(page, "first = nl.run(").locator(".notebookllm-progress-final")).to_contain_text("2/2")
+        expect(page.locator(".jp-OutputArea-output", has_text="the next cell ran: 2 rows")).to_be_visible(
+            timeout=90_000
+        )
+    finally:
+        page.close()
