@@ -37,7 +37,9 @@ NOTEBOOKS = [
     HERE / "ui_sync_run.ipynb",
 ]
 # Found by these tests: after a synchronous nl.run in a kernel with a live JupyterLab frontend, the next cell never
-# runs (nbmake and nbconvert, which have no frontend, do not show it). Tutorial 02 starts with such a run.
+# runs (nbmake and nbconvert, which have no frontend, do not show it). Tutorial 02 starts with such a run. With
+# ipykernel 7.4 a first cell of only `run_sync(asyncio.sleep(0.1))` is enough (progress=False too): nest_asyncio
+# applied to the kernel's loop, not the widget.
 SYNC_RUN_HANG = "after a sync nl.run under JupyterLab the next cell never runs (notebookllm/sync.py)"
 # The network is closed: without these Chromium stalls on connections it would open for itself.
 CHROMIUM_FLAGS = [
