@@ -8,7 +8,7 @@ OLDEST_GENAI := $(shell sed -n 's/.*"google-genai>=\([0-9.]*\)".*/\1/p' pyprojec
 OLDEST_VENV := .venv-oldest-sdk
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
 
-.PHONY: venv test lint format demo lab bench check-live clean
+.PHONY: venv test test-ui lint format demo lab bench check-live clean
 
 venv: $(STAMP)
 
@@ -43,9 +43,27 @@ demo: $(STAMP)
 check-live: $(STAMP)
 	$(BIN)/python -m notebookllm check-live
 
-lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
-	$(BIN)/jupyter lab notebooks/
+# JupyterLab refuses to start as root (as in most containers) unless told it may.
+LAB_DIR ?= notebooks/
+LAB_ARGS ?=
+
+LAB_STAMP := $(VENV)/.installed-lab
+UI_STAMP := $(VENV)/.installed-ui
+
+$(LAB_STAMP) $(UI_STAMP): $(VENV)/.installed-%: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,$*]"
+	@touch $@
+
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(LAB_DIR)
+
+# The notebooks run through JupyterLab in headless Chromium (Debian's, never a downloaded browser): tests/ui.
+CHROMIUM ?= /usr/bin/chromium
+
+test-ui: $(UI_STAMP)
+	@test -x $(CHROMIUM) || if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	else echo "make test-ui needs Debian's Chromium at $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; fi
+	NOTEBOOKLLM_UI=1 CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -p no:cacheprovider tests/ui/test_ui_browser.py
 
 # Each benchmark prints its figures; benchmarks/README.md says what they mean and records the last run.
 BENCHMARKS := overhead memory emulator_throughput store_speed notebook_speed evaluation_speed media_run

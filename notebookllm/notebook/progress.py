@@ -33,7 +33,15 @@ if TYPE_CHECKING:
     from ..core.classification import ErrorInfo
     from ..core.results import WorkItemResult
 
-__all__ = ["Progress", "ProgressState", "TextProgress", "WidgetProgress", "check_progress_option", "make_progress"]
+__all__ = [
+    "Progress",
+    "ProgressState",
+    "TextProgress",
+    "WidgetProgress",
+    "check_progress_option",
+    "final_line_bundle",
+    "make_progress",
+]
 
 Status = Literal["waiting", "running", "done", "interrupted", "failed"]
 
@@ -105,6 +113,17 @@ class ProgressState:
             f"tokens {self.input_tokens:,} in / {self.output_tokens:,} out / {self.cached_tokens:,} cached"
             f" · {format_usd(self.cost_usd)}"
         )
+
+    def line(self) -> str:
+        """The whole state on one line: ``"done 100% | 10/10 · ... | tokens ... · $0.0012 | 1 rate-limit cooldown"``."""
+        return " | ".join(self._line_parts())
+
+    def _line_parts(self) -> list[str]:
+        percent = f"{self.done / self.total:4.0%}" if self.total else "    "
+        parts = [f"{self.status} {percent}", self.counts_text(), self.tokens_text()]
+        if cooldown := self.cooldown_text():
+            parts.append(cooldown)
+        return parts
 
     def cooldown_text(self) -> str:
         """``"cooling down 12s (rate limit)"`` during a cooldown, a count of them afterwards, else empty."""
@@ -289,7 +308,12 @@ class Progress:
 
 
 class WidgetProgress(Progress):
-    """An ipywidgets display: a bar with the status, counts and rate, tokens and cost, cooldown, last error."""
+    """An ipywidgets display: a bar with the status, counts and rate, tokens and cost, cooldown, last error.
+
+    Beside the widget it leaves a static line (HTML and plain text) that receives the final state when the run
+    ends, so a notebook saved after the run reads well where widgets are not drawn: on GitHub, in exported HTML,
+    in a frontend without the widget manager, or reopened without a kernel.
+    """
 
     def __init__(self, *, display: bool | None = None) -> None:
         """``display``: show the widget when the run starts (default: only inside a Jupyter kernel)."""
@@ -303,6 +327,7 @@ class WidgetProgress(Progress):
         self.error = w.HTML()
         self.widget = w.VBox([w.HBox([self.bar, self.counts]), self.tokens, self.cooldown, self.error])
         self._display = in_jupyter_kernel() if display is None else display
+        self._final_line: Any = None  # the IPython display handle of the static line
 
     def start(self, total: int, cached: Iterable[WorkItemResult] = (), workers: int = 1) -> None:
         self.bar.max = max(total, 1)
@@ -311,6 +336,12 @@ class WidgetProgress(Progress):
             from IPython.display import display
 
             display(self.widget)
+            # Empty while the widget is live (one message here, one at the end: nothing per draw).
+            self._final_line = display({"text/plain": ""}, raw=True, display_id=True)
+
+    def close(self) -> None:
+        if self._final_line is not None:
+            self._final_line.update(final_line_bundle(self.state), raw=True)
 
     def draw(self, state: ProgressState) -> None:
         import html
@@ -328,6 +359,32 @@ class WidgetProgress(Progress):
             if state.last_error
             else ""
         )
+
+
+def final_line_bundle(state: ProgressState) -> dict[str, str]:
+    """The static line a finished run leaves beside its widget, as a MIME bundle (``text/html``, ``text/plain``).
+
+    Example:
+        >>> final_line_bundle(ProgressState(total=2, done=2, succeeded=2, status="done"))["text/plain"][:24]
+        'notebookllm: done 100% |'
+    """
+    import html
+
+    status, *rest = state._line_parts()
+    text = f"notebookllm: {state.line()}"
+    markup = (
+        f"<div class='notebookllm-progress-final' style='font-family:monospace;font-size:90%'>"
+        f"<b style='color:{_STATUS_COLOUR[_bar_style(state)]}'>notebookllm: {html.escape(status)}</b>"
+        f" | {html.escape(' | '.join(rest))}"
+    )
+    if state.last_error:
+        text += f"\nlast error: {state.last_error}"
+        markup += f"<br><span style='color:#b00020'>last error: {html.escape(state.last_error)}</span>"
+    return {"text/html": markup + "</div>", "text/plain": text}
+
+
+# The colours of ipywidgets' bar styles, so the static line looks like the bar it stands in for.
+_STATUS_COLOUR = {"": "#2196f3", "success": "#4caf50", "warning": "#ff9800", "danger": "#f44336"}
 
 
 def _bar_style(state: ProgressState) -> str:
@@ -349,11 +406,7 @@ class TextProgress(Progress):
         self._width = 0
 
     def draw(self, state: ProgressState) -> None:
-        percent = f"{state.done / state.total:4.0%}" if state.total else "    "
-        parts = [f"{state.status} {percent}", state.counts_text(), state.tokens_text()]
-        if cooldown := state.cooldown_text():
-            parts.append(cooldown)
-        line = " | ".join(parts)
+        line = state.line()
         # Pad over the previous, possibly longer, line instead of relying on terminal escape codes.
         self._stream.write("\r" + line.ljust(self._width))
         self._width = len(line)

@@ -147,10 +147,48 @@ def test_summary_bills_this_run_and_reports_what_the_store_saved() -> None:
     assert Results(pd.DataFrame({"q": ["a"]}), synthetic(1)).summary().cost_usd is None  # no price anywhere
 
 
-def test_html_view_shows_the_first_rows_only() -> None:
-    res = Results(pd.DataFrame({"q": range(100)}), synthetic(100))
+def test_html_view_of_10000_rows_shows_the_head_and_the_tail_around_a_marked_gap() -> None:
+    res = Results(pd.DataFrame({"q": range(10_000)}), synthetic(10_000))
     html = res._repr_html_()
-    assert html.count("<tr>") == 21 and "showing 20 of 100 rows" in html
+    assert html.count("<tr>") == 21  # the header and 20 rows
+    assert "<th style='text-align:left;vertical-align:top'>9</th>" in html
+    assert "<th style='text-align:left;vertical-align:top'>9990</th>" in html
+    assert "<th style='text-align:left;vertical-align:top'>10</th>" not in html
+    assert "<tr class='notebookllm-gap'>" in html and "9,980 rows not shown" in html
+    assert "showing the first 10 and last 10 of 10,000 rows" in html
+    few = Results(pd.DataFrame({"q": range(20)}), synthetic(20))._repr_html_()
+    assert few.count("<tr>") == 21 and "notebookllm-gap" not in few and "showing" not in few
+
+
+def test_html_view_cuts_long_values_and_keeps_the_whole_text_one_click_away() -> None:
+    long_output = "word " * 400  # 2,000 characters
+    rs = [WorkItemResult("i0", True, long_output), WorkItemResult("i1", True, "x" * 30_000)]
+    html = Results(pd.DataFrame({"q": ["a", "b"]}), rs)._repr_html_()
+    summary, full = html.split("<details class='notebookllm-long'><summary>")[1].split("</summary>")
+    assert len(summary) < 200 and "(2,000 chars)" in summary
+    assert long_output in full  # the whole text, escaped the same way
+    assert "x" * 20_000 in html and "x" * 20_001 not in html and "10,000 more characters in <code>.df</code>" in html
+
+
+def test_html_view_scrolls_a_wide_schema_inside_its_own_box() -> None:
+    wide = pd.DataFrame({f"input_column_{k}": ["v"] for k in range(60)})
+    html = Results(wide, synthetic(1))._repr_html_()
+    box = html.split("<table>")[0]
+    assert "overflow:auto;max-width:100%" in box
+    assert html.count("<th style=") == 60 + len(RESULT_DTYPES) + 2  # every column, the index's and the row's
+
+
+def test_html_view_marks_blocked_and_failed_rows_and_colours_every_safety_level() -> None:
+    levels = ["NEGLIGIBLE", "LOW", "MEDIUM", "HIGH"]
+    rs = [WorkItemResult(f"i{k}", True, "ok", metadata={"safety_ratings": {"HARM_CATEGORY_HARASSMENT": lv}})
+          for k, lv in enumerate(levels)]  # fmt: skip
+    rs.append(WorkItemResult("i4", False, error=ValueError("x"), metadata={"blocked": True}))
+    rs.append(WorkItemResult("i5", False, error=ValueError("y")))
+    html = Results(pd.DataFrame({"q": list("abcdef")}), rs)._repr_html_()
+    styles = [html.split(f"class='notebookllm-safety-{lv}' style='")[1].split("'")[0] for lv in levels]
+    assert len(set(styles)) == 4  # four levels, four colours
+    assert html.count("<tr class='notebookllm-blocked'") == 1 and "title='blocked'>⊘ 4</th>" in html
+    assert html.count("<tr class='notebookllm-failed'") == 1 and "title='failed'>✗ 5</th>" in html
 
 
 def test_dataframe_of_100k_results_is_built_column_wise() -> None:
