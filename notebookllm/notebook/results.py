@@ -98,6 +98,7 @@ class RunSummary:
     error_types: dict[str, int] = field(default_factory=dict)
     safety: dict[str, dict[str, int]] = field(default_factory=dict)
     saved_tokens: int = 0
+    store_warning: str | None = None
 
     @property
     def success_rate(self) -> float:
@@ -105,7 +106,8 @@ class RunSummary:
         return self.succeeded / self.total if self.total else 0.0
 
     def _lines(self) -> list[tuple[str, str]]:
-        rows = [
+        rows = [("store", f"⚠ {self.store_warning}")] if self.store_warning else []
+        rows += [
             ("rows", f"{self.total:,}" + (" (interrupted)" if self.interrupted else "")),
             ("succeeded", f"{self.succeeded:,} ({self.success_rate:.0%})"),
             ("failed", f"{self.failed:,}"),
@@ -172,6 +174,7 @@ class Results:
         wall_s: float | None = None,
         progress: Any = None,
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
+        store_warning: str | None = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -181,6 +184,8 @@ class Results:
         self.wall_s = wall_s
         self.progress = progress
         self._rerun = rerun
+        #: Set while the store's file was not taking results at the end of the run (they are kept in memory).
+        self.store_warning = store_warning
 
     def __len__(self) -> int:
         return len(self.results)
@@ -244,6 +249,7 @@ class Results:
             finish_reasons={str(k): int(v) for k, v in df["finish_reason"].value_counts().items()},
             error_types={str(k): int(v) for k, v in df["error_type"].value_counts().items()},
             safety=safety,
+            store_warning=self.store_warning,
         )
 
     def plot(self) -> Figure:
@@ -297,6 +303,7 @@ class Results:
             "wall_s": self.wall_s,
             "progress": self.progress,
             "rerun": self._rerun,
+            "store_warning": self.store_warning,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 

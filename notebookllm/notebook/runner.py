@@ -301,6 +301,7 @@ class RunOutcome:
     interrupted: bool
     wall_s: float
     progress: Progress | None
+    store_warning: str | None = None
 
     def results_for(
         self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
@@ -313,7 +314,13 @@ class RunOutcome:
 
         async def rerun(base: Results, positions: list[int], overrides: dict[str, Any]) -> Results:
             again = await run_items([mine[p] for p in positions], options.updated(**overrides))
-            return base.merged(positions, again.results, interrupted=again.interrupted, progress=again.progress)
+            return base.merged(
+                positions,
+                again.results,
+                interrupted=again.interrupted,
+                progress=again.progress,
+                store_warning=again.store_warning,
+            )
 
         return Results(
             inputs,
@@ -322,6 +329,7 @@ class RunOutcome:
             wall_s=self.wall_s,
             progress=self.progress,
             rerun=rerun,
+            store_warning=self.store_warning,
         )
 
 
@@ -353,6 +361,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     )
     if progress is not None:
         progress.start(len(items), finished.values(), config.max_workers)
+        _show_store_warning(progress, session)
     status = "failed"
     try:
         async with processor:
@@ -369,8 +378,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
         if not _keep_going_after(exc):
             raise
     finally:
-        _finish(progress, session, status, processor.result)
-        await _flush(session)
+        await _finish(progress, session, status, processor.result)
     batch = processor.result
     fresh = iter(batch.results if batch is not None else [_unfinished(i) for i in pending])
     ordered = [finished[i.item_id] if i.item_id in finished else next(fresh) for i in items]
@@ -382,7 +390,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             RunInterruptedWarning,
             stacklevel=2,
         )
-    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress)
+    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session))
 
 
 async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
@@ -425,25 +433,48 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
         status = "interrupted"  # the job goes on; the same call again re-attaches to it
         raise
     finally:
-        _finish(progress, session, status, None)
-        await _flush(session)
+        await _finish(progress, session, status, None)
     by_id = {result.item_id: result for result in fresh}
     ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
-    return RunOutcome(ordered, False, loop.time() - t0, progress)
+    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session))
 
 
-def _finish(progress: Progress | None, session: RunSession | None, status: str, batch: BatchResult | None) -> None:
-    """Record and draw the end of a run. A run cut short may have finished items the loop never saw."""
+async def _finish(
+    progress: Progress | None, session: RunSession | None, status: str, batch: BatchResult | None
+) -> None:
+    """Record, commit and draw the end of a run. A run cut short may have finished items the loop never saw.
+
+    Drawn after the commit, so that a store whose file refused the last rows says so in the final line.
+    """
     cut_short = status != "done" and batch is not None
     if cut_short and session is not None:
         for result in batch.results:  # recording one twice is harmless; losing a paid answer is not
             session.record_nowait(result)
-    if progress is not None:
-        recount = None
-        if cut_short:
-            cached = session.finished.values() if session is not None else ()
-            recount = [*cached, *batch.results]
-        progress.finish(status, recount)  # type: ignore[arg-type]
+    try:
+        await _flush(session)
+    finally:
+        if progress is not None:
+            _draw_end(progress, session, status, batch if cut_short else None)
+
+
+def _draw_end(progress: Progress, session: RunSession | None, status: str, batch: BatchResult | None) -> None:
+    _show_store_warning(progress, session)
+    recount = None
+    if batch is not None:
+        cached = session.finished.values() if session is not None else ()
+        recount = [*cached, *batch.results]
+    progress.finish(status, recount)  # type: ignore[arg-type]
+
+
+def _store_warning(session: RunSession | None) -> str | None:
+    return session.store_warning if session is not None else None
+
+
+def _show_store_warning(progress: Progress, session: RunSession | None) -> None:
+    """While the store's file is not taking results, every run says so in its progress line."""
+    warning = _store_warning(session)
+    if warning:
+        progress.set_phase(f"⚠ {warning}")
 
 
 class _RetryWatcher(ErrorClassifier):

@@ -107,10 +107,13 @@ def upgrade(conn: sqlite3.Connection, *, to: int = SCHEMA_VERSION) -> int:
     for version in range(current + 1, to + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            _STEPS[version - 1](conn)
-            conn.execute(f"PRAGMA user_version = {version}")
+            # Read again under the write lock: another process creating the same new store may have got there
+            # first while this one waited, and its steps must not be applied twice.
+            if schema_version(conn) < version:
+                _STEPS[version - 1](conn)
+                conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    return max(current, to)
+    return max(schema_version(conn), to)

@@ -102,11 +102,13 @@ class RunSession:
         run_name: str | None,
         mode: CacheMode,
         cache_failures: bool,
+        degraded: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._writer = writer
         self._clock = clock
         self._keys = keys
         self._cache_failures = cache_failures
+        self._degraded = degraded
         self._unstorable_warned: set[str] = set()
         self.run_id = run_id
         self.mode = mode
@@ -143,6 +145,11 @@ class RunSession:
             return False
         self._writer.submit(records.INSERT_SQL, row)
         return True
+
+    @property
+    def store_warning(self) -> str | None:
+        """While the store's file is not taking results (see ``Store.degraded``): what to tell the user."""
+        return self._degraded()
 
     async def record(self, result: WorkItemResult[Any, Any]) -> bool:
         """Queue ``result`` for the next grouped commit (see :meth:`record_nowait`); never waits for the disk."""

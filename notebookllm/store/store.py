@@ -89,8 +89,17 @@ class Store:
 
     @property
     def fallback_reason(self) -> str | None:
-        """Why the file was given up for memory, or ``None``."""
+        """Why the file is not taking results right now, or ``None``."""
         return self._db.fallback_reason
+
+    @property
+    def degraded(self) -> str | None:
+        """While the file is not taking results: what to tell the user (shown by every run), else ``None``.
+
+        The file is tried again at every write and at the start of every run; rows it refused are held in
+        memory (and served from there) until it takes them.
+        """
+        return self._db.warning_text()
 
     @property
     def schema_version(self) -> int:
@@ -126,6 +135,8 @@ class Store:
             if item.item_id in keys:
                 raise InvalidWorkItemError(f"duplicate item_id {item.item_id!r}")
             keys[item.item_id] = item_key(item, run_id) if mode is not CacheMode.OFF else None
+        if self._db.degraded and not self._db.retry():  # a new run tries the file again first
+            warnings.warn(self._db.warning_text() or "", StoreWarning, stacklevel=2)
         finished = self._restore(items, keys, cache_failures=cache_failures) if mode.reads else {}
         return RunSession(
             writer=self._writer,
@@ -137,6 +148,7 @@ class Store:
             run_name=run_name,
             mode=mode,
             cache_failures=cache_failures,
+            degraded=self._db.warning_text,
         )
 
     def size_report(self) -> hygiene.SizeReport:
@@ -173,13 +185,16 @@ class Store:
 
     def __repr__(self) -> str:
         where = "memory" if self.path is None else str(self.path)
-        return f"Store({where!r}{', memory fallback' if self.fallback_reason else ''})"
+        return f"Store({where!r}{', degraded' if self.fallback_reason else ''})"
 
     def _restore(
         self, items: list[LLMWorkItem[Any, Any]], keys: dict[str, str | None], *, cache_failures: bool
     ) -> dict[str, WorkItemResult[Any, Any]]:
         wanted = [key for key in keys.values() if key is not None]
-        rows = self._db.run(lambda conn: records.fetch(conn, wanted)) if wanted else {}
+        rows: dict[str, Any] = {}
+        if wanted:
+            for found in self._db.read(lambda conn: records.fetch(conn, wanted)):
+                rows.update(found)  # rows held in memory (newer than the file's) win
         finished: dict[str, WorkItemResult[Any, Any]] = {}
         undecodable: set[str] = set()
         for item in items:
