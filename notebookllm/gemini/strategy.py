@@ -37,6 +37,7 @@ from .connection import default_client, default_model
 from .errors import GeminiBlockedError, GeminiEmptyResponseError
 from .pricing import estimate_cost
 from .response import response_metadata, to_gemini_response
+from .source import answer_source
 
 __all__ = ["GeminiStrategy"]
 
@@ -143,6 +144,7 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             "namespace": self.cache_namespace,
             "strategy": f"{type(self).__module__}.{type(self).__qualname__}",
             "model": self.model,
+            "source": answer_source(self.client),  # an emulated answer is never served as a real one
             "config": config,
             **self._fingerprint_extra(),
             "output": {
