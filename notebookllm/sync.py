@@ -6,7 +6,7 @@ The one place that does it: the sync twins of every layer (``nl.run``, ``Results
 * No loop running in this thread (a script, a plain REPL): one loop kept per thread and reused by every sync
   call, closed at exit. Not a fresh loop per call as :func:`asyncio.run` would: google-genai 1.x binds
   ``client.aio``'s HTTP session to the first loop that used it, so the second ``nl.run`` of a script would fail.
-* A loop already running (a Jupyter cell, an ``async def`` test calling sync code): ``nest_asyncio`` is applied
+* A loop already running (a Jupyter cell, an ``async def`` test calling sync code): ``nest_asyncio2`` is applied
   to that loop — lazily, only now, never at import, because it swaps asyncio's C tasks for slower Python ones —
   and the coroutine runs on it re-entrantly ("This event loop is already running" never reaches the user).
 
@@ -54,9 +54,12 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     loop = running_loop()
     if loop is None:
         return _run_on_thread_loop(coro)
-    import nest_asyncio  # only here: importing or applying it earlier would patch asyncio for everyone
+    # Only here: importing or applying it earlier would patch asyncio for everyone. nest_asyncio2, not the original
+    # nest_asyncio: ipykernel 7 runs every cell in one shared contextvars Context, and the original re-entered it
+    # ("cannot enter context ... is already entered"), losing every cell queued after the first sync run.
+    import nest_asyncio2
 
-    nest_asyncio.apply(loop)
+    nest_asyncio2.apply(loop)
     return _run_task(loop, coro)
 
 
