@@ -349,27 +349,32 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     t0 = loop.time()
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
-    pending = session.pending if session is not None else items
     progress = make_progress(options.progress)
-    config = options.config
-    processor: ParallelBatchProcessor[Any, Any, Any] = ParallelBatchProcessor(
-        config,
-        post_processor=options.post_processor,
-        error_classifier=_classifier(pending, options, progress),
-        middlewares=options.middlewares,
-        observers=options.observers,
-    )
     if progress is not None:
-        progress.start(len(items), finished.values(), config.max_workers)
+        progress.start(len(items), finished.values(), options.config.max_workers)
         _show_store_warning(progress, session)
+    fresh: dict[str, WorkItemResult[Any, Any]] = {}
+    processor: ParallelBatchProcessor[Any, Any, Any] | None = None
     status = "failed"
     try:
-        async with processor:
-            await processor.add_many(pending)
-            # Results arrive here as they finish (no per-item events: those cost more than the whole display).
-            async for result in processor.as_completed():
-                if session is not None:
-                    session.record_nowait(result)
+        to_run = session.pending if session is not None else items
+        while True:
+            if to_run:
+                processor = _processor(to_run, options, progress)
+                async with processor:
+                    await processor.add_many(to_run)
+                    # Results arrive here as they finish (no per-item events: those cost more than the whole display).
+                    async for result in processor.as_completed():
+                        if session is not None:
+                            session.record_nowait(result)
+                        if progress is not None:
+                            progress.item_finished(result)
+                fresh.update((r.item_id, r) for r in processor.result.results)  # type: ignore[union-attr]
+            if session is None or not session.waiting:
+                break
+            # Items another run of the same job is requesting: take its answers, or request what it leaves.
+            restored, to_run = await session.await_others()
+            for result in restored:
                 if progress is not None:
                     progress.item_finished(result)
         status = "done"
@@ -378,10 +383,14 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
         if not _keep_going_after(exc):
             raise
     finally:
-        await _finish(progress, session, status, processor.result)
-    batch = processor.result
-    fresh = iter(batch.results if batch is not None else [_unfinished(i) for i in pending])
-    ordered = [finished[i.item_id] if i.item_id in finished else next(fresh) for i in items]
+        batch = processor.result if processor is not None else None
+        await _finish(progress, session, status, batch)
+    if batch is not None:
+        fresh.update((r.item_id, r) for r in batch.results)
+    ordered = [
+        finished[i.item_id] if i.item_id in finished else fresh[i.item_id] if i.item_id in fresh else _unfinished(i)
+        for i in items
+    ]
     if status == "interrupted":
         done = sum(1 for r in ordered if not isinstance(r.error, ItemCancelledError))
         warnings.warn(
@@ -464,6 +473,18 @@ def _draw_end(progress: Progress, session: RunSession | None, status: str, batch
         cached = session.finished.values() if session is not None else ()
         recount = [*cached, *batch.results]
     progress.finish(status, recount)  # type: ignore[arg-type]
+
+
+def _processor(
+    items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, progress: Progress | None
+) -> ParallelBatchProcessor[Any, Any, Any]:
+    return ParallelBatchProcessor(
+        options.config,
+        post_processor=options.post_processor,
+        error_classifier=_classifier(items, options, progress),
+        middlewares=options.middlewares,
+        observers=options.observers,
+    )
 
 
 def _store_warning(session: RunSession | None) -> str | None:

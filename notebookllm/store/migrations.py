@@ -7,8 +7,8 @@ by a newer notebookllm is refused (:class:`NewerSchemaError`) rather than damage
 Example:
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
-    >>> upgrade(conn)
-    3
+    >>> upgrade(conn) == SCHEMA_VERSION
+    True
 """
 
 from __future__ import annotations
@@ -79,7 +79,25 @@ def _v3_batch_jobs(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX batch_jobs_completed_at ON batch_jobs (completed_at)")
 
 
-_STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_responses, _v2_runs_and_cost, _v3_batch_jobs)
+def _v4_claims(conn: sqlite3.Connection) -> None:
+    """Version 4: in-flight claims (see :mod:`notebookllm.store.claims`). One row per item a live run is requesting,
+    so that a second run of the same job waits for its answer instead of paying for it again."""
+    conn.execute(
+        """CREATE TABLE claims (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX claims_owner ON claims (owner)")
+
+
+_STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_responses,
+    _v2_runs_and_cost,
+    _v3_batch_jobs,
+    _v4_claims,
+)
 SCHEMA_VERSION = len(_STEPS)
 
 

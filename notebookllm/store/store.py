@@ -20,10 +20,10 @@ from typing import Any, ClassVar
 from ..core.errors import InvalidWorkItemError
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
-from . import hygiene, records
+from . import claims, hygiene, records
 from .checkpoints import item_key, run_identity
 from .db import Database, StoreWarning
-from .session import CacheMode, RunSession
+from .session import CacheMode, RunSession, _Claims
 from .writer import Writer
 
 __all__ = ["DEFAULT_PATH", "Store"]
@@ -138,6 +138,14 @@ class Store:
         if self._db.degraded and not self._db.retry():  # a new run tries the file again first
             warnings.warn(self._db.warning_text() or "", StoreWarning, stacklevel=2)
         finished = self._restore(items, keys, cache_failures=cache_failures) if mode.reads else {}
+        owner = claims.new_owner()
+
+        def claim(wanted: list[str]) -> set[str]:
+            return self._db.run(lambda conn: claims.claim(conn, wanted, owner, now=self._clock()))
+
+        def restore(wanted: list[LLMWorkItem[Any, Any]]) -> dict[str, WorkItemResult[Any, Any]]:
+            return self._restore(wanted, keys, cache_failures=cache_failures)
+
         return RunSession(
             writer=self._writer,
             clock=self._clock,
@@ -149,6 +157,8 @@ class Store:
             mode=mode,
             cache_failures=cache_failures,
             degraded=self._db.warning_text,
+            # Only a run that both reads and writes shares work: it stores what it claims, and takes what it waits for.
+            claims=_Claims(owner, claim, restore) if mode is CacheMode.READ_WRITE else None,
         )
 
     def size_report(self) -> hygiene.SizeReport:
