@@ -53,6 +53,7 @@ RESULT_DTYPES: dict[str, str] = {
     "error_type": "string",
     "error": "string",
     "attempts": "int64",
+    "rate_limit_waits": "int64",
     "finish_reason": "string",
     "blocked": "bool",
     **dict.fromkeys(SAFETY_COLUMNS, "string"),
@@ -342,6 +343,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
     wrapper = _wrapper_type()
     columns: dict[str, list[Any]] = {name: [] for name in RESULT_DTYPES}
     outputs, success, attempts = columns["output"], columns["success"], columns["attempts"]
+    waits = columns["rate_limit_waits"]
     error_type, error = columns["error_type"], columns["error"]
     finish, blocked = columns["finish_reason"], columns["blocked"]
     safety = [(columns[c], category) for c, category in SAFETY_COLUMNS.items()]
@@ -359,6 +361,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
         error_type.append(None if err is None else type(err).__name__)
         error.append(None if err is None else redact(str(err)))
         attempts.append(r.attempts)
+        waits.append(r.rate_limit_waits)
         md = r.metadata or {}
         finish.append(md.get("finish_reason"))
         blocked.append(bool(md.get("blocked")))
