@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -48,6 +47,7 @@ from .errors import ConfigurationError, FrameworkTimeoutError, InvalidWorkItemEr
 from .events import BaseObserver, ProcessingEvent
 from .middleware import BaseMiddleware
 from .rate_limit import RateGate
+from .redaction import get_logger
 from .results import BatchResult, WorkItemResult
 from .retry_state import RetryState
 from .strategy import LLMCallStrategy, TOutput, _call_execute, _call_on_error
@@ -56,7 +56,7 @@ from .work_item import LLMWorkItem, TContext, TInput
 
 __all__ = ["ParallelBatchProcessor", "PostProcessor"]
 
-logger = logging.getLogger("notebookllm")
+logger = get_logger("notebookllm")
 
 PostProcessor = Callable[[WorkItemResult[Any, Any]], Awaitable[None] | None]
 

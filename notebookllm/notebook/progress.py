@@ -18,14 +18,13 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..core.errors import ConfigurationError, ItemCancelledError
-from ..core.redaction import redact
+from ..core.redaction import get_logger, redact
 from ..environment import in_jupyter_kernel, progress_kind
 from .results import format_usd
 
@@ -39,7 +38,7 @@ Status = Literal["waiting", "running", "done", "interrupted", "failed"]
 
 _ERROR_CHARS = 300
 
-logger = logging.getLogger("notebookllm")
+logger = get_logger("notebookllm")
 
 
 @dataclass

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import os
 import sqlite3
 import threading
@@ -31,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..core.redaction import get_logger
 from .migrations import NewerSchemaError, schema_version, upgrade
 
 __all__ = ["Database", "Statement", "StoreWarning"]
@@ -38,7 +38,7 @@ __all__ = ["Database", "Statement", "StoreWarning"]
 T = TypeVar("T")
 Statement = tuple[str, tuple[Any, ...]]
 
-_log = logging.getLogger(__name__)
+_log = get_logger(__name__)
 
 # The failures of the *file* (I/O, locks, corruption). Programming errors (bad SQL, wrong parameters) and
 # integrity errors stay exceptions: falling back would only hide a bug.

