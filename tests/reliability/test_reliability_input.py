@@ -16,12 +16,18 @@ from notebookllm import ConfigurationError, InvalidWorkItemError
 from notebookllm.emulator import Emulator
 
 
-def _refused(emulator: Emulator, store_path: Path, strategy: Any, data: Any, error: type, match: str, **kw: Any):
-    with pytest.raises(error, match=match) as caught:
-        nl.run(data, strategy=strategy, progress=False, store=store_path, **kw)
-    assert emulator.count(endpoint="generateContent") == 0
-    assert not store_path.exists() or _rows(store_path) == 0
-    return caught.value
+@pytest.fixture
+def refused(emulator: Emulator, store_path: Path, strategy: Any) -> Any:
+    """``refused(data, error, match, **options)``: ``nl.run`` raises ``error``, nothing is sent or stored."""
+
+    def check(data: Any, error: type, match: str, **kw: Any) -> BaseException:
+        with pytest.raises(error, match=match) as caught:
+            nl.run(data, strategy=strategy, progress=False, store=store_path, **kw)
+        assert emulator.count(endpoint="generateContent") == 0
+        assert not store_path.exists() or _rows(store_path) == 0
+        return caught.value
+
+    return check
 
 
 def _rows(path: Path) -> int:
@@ -46,8 +52,8 @@ FRAME = pd.DataFrame({"text": ["short", "a longer review"], "w": [10, 20]}, inde
         ("{0}", "positional"),
     ],
 )
-def test_bad_templates_are_refused_before_any_request(emulator, store_path, strategy, template, match) -> None:
-    _refused(emulator, store_path, strategy, FRAME, ConfigurationError, match, prompt=template)
+def test_bad_templates_are_refused_before_any_request(refused, template, match) -> None:
+    refused(FRAME, ConfigurationError, match, prompt=template)
 
 
 def test_a_doubled_json_example_works(emulator, store_path, strategy) -> None:
@@ -56,11 +62,8 @@ def test_a_doubled_json_example_works(emulator, store_path, strategy) -> None:
     assert emulator.count(endpoint="generateContent") == 2
 
 
-def test_a_format_spec_that_does_not_fit_a_value_names_row_and_column(emulator, store_path, strategy) -> None:
-    err = _refused(
-        emulator,
-        store_path,
-        strategy,
+def test_a_format_spec_that_does_not_fit_a_value_names_row_and_column(refused) -> None:
+    err = refused(
         FRAME,
         InvalidWorkItemError,
         r"row 'r1'.*column 'text'",
@@ -80,9 +83,9 @@ def test_a_format_spec_that_does_not_fit_a_value_names_row_and_column(emulator, 
         (object(), r"row 'r2': column 'text' holds a object"),
     ],
 )
-def test_cells_that_are_not_plain_data_name_row_and_column(emulator, store_path, strategy, cell, match) -> None:
+def test_cells_that_are_not_plain_data_name_row_and_column(refused, cell, match) -> None:
     frame = pd.DataFrame({"text": ["fine", cell]}, index=["r1", "r2"], dtype=object)
-    _refused(emulator, store_path, strategy, frame, InvalidWorkItemError, match, prompt="Classify: {text}")
+    refused(frame, InvalidWorkItemError, match, prompt="Classify: {text}")
 
 
 def test_plain_values_of_every_kind_are_written_as_text(emulator, store_path, strategy) -> None:
@@ -93,14 +96,11 @@ def test_plain_values_of_every_kind_are_written_as_text(emulator, store_path, st
     assert results.df["success"].all()
 
 
-def test_a_prompt_function_that_raises_names_the_row(emulator, store_path, strategy) -> None:
+def test_a_prompt_function_that_raises_names_the_row(refused) -> None:
     def prompt(row: Any) -> str:
         return f"Classify: {row.text[10]}"
 
-    err = _refused(
-        emulator,
-        store_path,
-        strategy,
+    err = refused(
         FRAME,
         InvalidWorkItemError,
         r"row 'r1': the prompt function raised IndexError",
@@ -109,12 +109,9 @@ def test_a_prompt_function_that_raises_names_the_row(emulator, store_path, strat
     assert isinstance(err.__cause__, IndexError)
 
 
-def test_duplicate_and_multiindex_indexes(emulator, store_path, strategy) -> None:
+def test_duplicate_and_multiindex_indexes(refused, store_path, strategy) -> None:
     dup = pd.DataFrame({"text": ["a", "b"]}, index=["x", "x"])
-    _refused(
-        emulator,
-        store_path,
-        strategy,
+    refused(
         dup,
         InvalidWorkItemError,
         r"duplicate item id 'x' in the index",
@@ -140,5 +137,5 @@ def test_duplicate_and_multiindex_indexes(emulator, store_path, strategy) -> Non
         ({"timeout": float("inf")}, "timeout_per_item"),
     ],
 )
-def test_zero_negative_and_absurd_options(emulator, store_path, strategy, options, match) -> None:
-    _refused(emulator, store_path, strategy, FRAME, ConfigurationError, match, prompt="{text}", **options)
+def test_zero_negative_and_absurd_options(refused, options, match) -> None:
+    refused(FRAME, ConfigurationError, match, prompt="{text}", **options)
