@@ -415,10 +415,11 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     pending = session.pending if session is not None else items
+    unanswered = [*pending, *(session.waiting if session is not None else ())]
     batch = None
-    if pending:  # built first: a strategy batch mode cannot use is refused before anything is shown or sent
+    if unanswered:  # built first: a strategy batch mode cannot use is refused before anything is shown or sent
         store = options.store if _is_store(options.store) else Store.open(options.store)
-        batch = GeminiBatch(pending[0].strategy, ledger=BatchLedger(store))  # type: ignore[arg-type]
+        batch = GeminiBatch(unanswered[0].strategy, ledger=BatchLedger(store))  # type: ignore[arg-type]
     progress = make_progress(options.progress)
 
     def show_state(job: Any) -> None:
@@ -430,13 +431,23 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     status = "failed"
     fresh: list[WorkItemResult[Any, Any]] = []
     try:
-        if batch is not None:
-            fresh = await batch.arun_items(pending, on_state=show_state)
-        for result in fresh:
-            if session is not None:
-                session.record_nowait(result)
-            if progress is not None:
-                progress.item_finished(result)
+        to_run = pending
+        while True:
+            if to_run and batch is not None:
+                job_results = await batch.arun_items(to_run, on_state=show_state)
+                for result in job_results:
+                    if session is not None:
+                        session.record_nowait(result)
+                    if progress is not None:
+                        progress.item_finished(result)
+                fresh += job_results
+            if session is None or not session.waiting:
+                break
+            # The same job run at the same time (a cell run twice): take its answers instead of a second job.
+            restored, to_run = await session.await_others()
+            for result in restored:
+                if progress is not None:
+                    progress.item_finished(result)
         status = "done"
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = "interrupted"  # the job goes on; the same call again re-attaches to it

@@ -67,3 +67,16 @@ def test_two_processes_running_the_same_job_on_one_store_pay_once(make_emulator:
     assert succeeded == [60, 60]  # both get complete results
     assert sum(int(out.split()[1]) for out, _ in outputs) >= 1  # the runs overlapped: one took the other's answers
     assert emu.count(endpoint="generateContent") == 60  # no request sent twice
+
+
+async def test_the_same_batch_cell_run_twice_at_once_submits_one_job(emulator: Emulator, store_path: Path) -> None:
+    strategy = nl.GeminiStrategy(client=emulator.client())
+    store = nl.Store.open(store_path)
+    try:
+        options = {"prompt": "Classify: {text}", "strategy": strategy, "store": store, "progress": False,
+                   "mode": "batch"}  # fmt: skip
+        first, second = await asyncio.gather(nl.arun(FRAME, **options), nl.arun(FRAME, **options))
+    finally:
+        store.close()
+    assert emulator.count(endpoint="batchGenerateContent") == 1  # one job, not two
+    assert first.outputs == second.outputs and first.df["success"].all()
