@@ -357,26 +357,17 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     processor: ParallelBatchProcessor[Any, Any, Any] | None = None
     status = "failed"
     try:
-        to_run = session.pending if session is not None else items
-        while True:
+        to_run: list[LLMWorkItem[Any, Any]] | None = session.pending if session is not None else items
+        while to_run is not None:
             if to_run:
                 processor = _processor(to_run, options, progress)
                 async with processor:
                     await processor.add_many(to_run)
                     # Results arrive here as they finish (no per-item events: those cost more than the whole display).
                     async for result in processor.as_completed():
-                        if session is not None:
-                            session.record_nowait(result)
-                        if progress is not None:
-                            progress.item_finished(result)
+                        _deliver(result, session, progress)
                 fresh.update((r.item_id, r) for r in processor.result.results)  # type: ignore[union-attr]
-            if session is None or not session.waiting:
-                break
-            # Items another run of the same job is requesting: take its answers, or request what it leaves.
-            restored, to_run = await session.await_others()
-            for result in restored:
-                if progress is not None:
-                    progress.item_finished(result)
+            to_run = await _take_others(session, progress)
         status = "done"
     except (asyncio.CancelledError, KeyboardInterrupt) as exc:
         status = "interrupted"
@@ -431,23 +422,14 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     status = "failed"
     fresh: list[WorkItemResult[Any, Any]] = []
     try:
-        to_run = pending
-        while True:
+        to_run: list[LLMWorkItem[Any, Any]] | None = pending
+        while to_run is not None:
             if to_run and batch is not None:
                 job_results = await batch.arun_items(to_run, on_state=show_state)
                 for result in job_results:
-                    if session is not None:
-                        session.record_nowait(result)
-                    if progress is not None:
-                        progress.item_finished(result)
+                    _deliver(result, session, progress)
                 fresh += job_results
-            if session is None or not session.waiting:
-                break
-            # The same job run at the same time (a cell run twice): take its answers instead of a second job.
-            restored, to_run = await session.await_others()
-            for result in restored:
-                if progress is not None:
-                    progress.item_finished(result)
+            to_run = await _take_others(session, progress)  # a cell run twice at once submits one job
         status = "done"
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = "interrupted"  # the job goes on; the same call again re-attaches to it
@@ -484,6 +466,26 @@ def _draw_end(progress: Progress, session: RunSession | None, status: str, batch
         cached = session.finished.values() if session is not None else ()
         recount = [*cached, *batch.results]
     progress.finish(status, recount)  # type: ignore[arg-type]
+
+
+def _deliver(result: WorkItemResult[Any, Any], session: RunSession | None, progress: Progress | None) -> None:
+    """A finished result: committed (grouped, off the loop) and shown."""
+    if session is not None:
+        session.record_nowait(result)
+    if progress is not None:
+        progress.item_finished(result)
+
+
+async def _take_others(session: RunSession | None, progress: Progress | None) -> list[LLMWorkItem[Any, Any]] | None:
+    """Items another run of the same job is requesting: show the answers it stored, return the items it left to
+    request now (possibly none yet); ``None`` once nothing waits on another run."""
+    if session is None or not session.waiting:
+        return None
+    restored, to_run = await session.await_others()
+    if progress is not None:
+        for result in restored:
+            progress.item_finished(result)
+    return to_run
 
 
 def _processor(
