@@ -1,5 +1,6 @@
-"""A real kernel. Run All in Jupyter: cells queued behind a cell that calls the sync ``nl.run`` all run (ipykernel 7 shares one
-contextvars Context between cells, which the original nest_asyncio re-entered, leaving every later cell queued).
+"""A real kernel. Run All in Jupyter: cells queued behind a cell that calls the sync ``nl.run`` all run
+(ipykernel 7 shares one contextvars Context between cells, which the original nest_asyncio re-entered, leaving
+every later cell queued); and a cell interrupted, re-executed, and run again after a restart.
 
 Three execute requests are sent to a real kernel back to back, as JupyterLab's Run All does; nbmake would wait for
 each cell, which is why it never saw the problem.
