@@ -8,7 +8,7 @@ OLDEST_GENAI := $(shell sed -n 's/.*"google-genai>=\([0-9.]*\)".*/\1/p' pyprojec
 OLDEST_VENV := .venv-oldest-sdk
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
 
-.PHONY: venv test test-ui lint format demo lab bench check-live clean
+.PHONY: venv test test-ui lint format demo lab bench soak check-live clean
 
 venv: $(STAMP)
 
@@ -70,6 +70,10 @@ BENCHMARKS := overhead memory emulator_throughput store_speed notebook_speed eva
 
 bench: $(STAMP)
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
+
+# The long fault soak of issue 11: 10,000 items with seeded faults against the emulator (CI runs 300 in the suite).
+soak: $(STAMP)
+	NOTEBOOKLLM_SOAK_ITEMS=10000 $(BIN)/python -m pytest -q -s -p no:cacheprovider --timeout=1800 tests/reliability/test_reliability_soak.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache .ruff_cache

@@ -6,7 +6,7 @@ The one place that does it: the sync twins of every layer (``nl.run``, ``Results
 * No loop running in this thread (a script, a plain REPL): one loop kept per thread and reused by every sync
   call, closed at exit. Not a fresh loop per call as :func:`asyncio.run` would: google-genai 1.x binds
   ``client.aio``'s HTTP session to the first loop that used it, so the second ``nl.run`` of a script would fail.
-* A loop already running (a Jupyter cell, an ``async def`` test calling sync code): ``nest_asyncio`` is applied
+* A loop already running (a Jupyter cell, an ``async def`` test calling sync code): ``nest_asyncio2`` is applied
   to that loop — lazily, only now, never at import, because it swaps asyncio's C tasks for slower Python ones —
   and the coroutine runs on it re-entrantly ("This event loop is already running" never reaches the user).
 
@@ -27,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import gc
 import signal
+import sys
 import threading
 import weakref
 from collections.abc import Coroutine, Iterator
@@ -41,7 +43,7 @@ T = TypeVar("T")
 
 # Tasks the user interrupted with Ctrl+C (as opposed to tasks cancelled by code, e.g. a timeout).
 _interrupted: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
-_thread = threading.local()  # .loop: this thread's loop for sync calls
+_thread = threading.local()  # .holder: this thread's loop for sync calls
 
 
 def user_interrupted(task: asyncio.Task[Any] | None) -> bool:
@@ -54,19 +56,33 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     loop = running_loop()
     if loop is None:
         return _run_on_thread_loop(coro)
-    import nest_asyncio  # only here: importing or applying it earlier would patch asyncio for everyone
+    # Only here: importing or applying it earlier would patch asyncio for everyone. nest_asyncio2, not the original
+    # nest_asyncio: ipykernel 7 runs every cell in one shared contextvars Context, and the original re-entered it
+    # ("cannot enter context ... is already entered"), losing every cell queued after the first sync run.
+    import nest_asyncio2
 
-    nest_asyncio.apply(loop)
+    nest_asyncio2.apply(loop)
     return _run_task(loop, coro)
+
+
+class _ThreadLoop:
+    """Holds a thread's loop; the loop is closed when the thread ends (its thread-local holder is dropped).
+
+    Without it every thread that called ``nl.run`` leaked its loop's selector and self-pipe file descriptors.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        weakref.finalize(self, _close_loop, self.loop)
 
 
 def _run_on_thread_loop(coro: Coroutine[Any, Any, T]) -> T:
-    loop = getattr(_thread, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _thread.loop = asyncio.new_event_loop()
+    holder = getattr(_thread, "holder", None)
+    if holder is None or holder.loop.is_closed():
+        holder = _thread.holder = _ThreadLoop()
         if threading.current_thread() is threading.main_thread():
-            atexit.register(_close_loop, loop)
-    return _run_task(loop, coro)
+            atexit.register(_close_loop, holder.loop)
+    return _run_task(holder.loop, coro)
 
 
 def _run_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
@@ -91,10 +107,27 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
             t.cancel()
         if leftovers:
             loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        _close_http_sessions(loop)
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.run_until_complete(loop.shutdown_default_executor())
     finally:
         loop.close()
+
+
+def _close_http_sessions(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the aiohttp sessions bound to ``loop`` (google-genai opens one per loop for ``client.aio`` and never
+    closes it): their connections would outlive the loop, two file descriptors each with a local server."""
+    aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is None:
+        return
+    sessions = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, aiohttp.ClientSession) and getattr(obj, "_loop", None) is loop and not obj.closed
+    ]
+    for session in sessions:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(session.close())
 
 
 @contextlib.contextmanager

@@ -25,9 +25,10 @@ __all__ = ["ProcessorConfig", "RateLimitConfig", "RetryConfig"]
 
 
 class _Config(BaseModel):
-    """Frozen, strict about unknown fields, and raising :class:`ConfigurationError` naming the field."""
+    """Frozen, strict about unknown fields, finite, and raising :class:`ConfigurationError` naming the field."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    # No inf or NaN anywhere: rpm=inf made the limiter wait forever, and a NaN compares false with every bound.
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -53,7 +54,7 @@ class RetryConfig(_Config):
     ``max_attempts``.
     """
 
-    max_attempts: int = Field(3, gt=0, description="attempts per item, rate-limit waits not counted")
+    max_attempts: int = Field(3, gt=0, le=100, description="attempts per item, rate-limit waits not counted")
     initial_wait: float = Field(1.0, gt=0, description="seconds before the first retry")
     max_wait: float = Field(60.0, gt=0, description="cap on one backoff wait, seconds")
     exponential_base: float = Field(2.0, ge=1, description="growth factor of the wait per attempt")

@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -50,7 +49,7 @@ from .errors import ConfigurationError, FrameworkTimeoutError, InvalidWorkItemEr
 from .events import BaseObserver, ProcessingEvent
 from .middleware import BaseMiddleware
 from .rate_limit import RateGate
-from .redaction import redact
+from .redaction import get_logger, redact
 from .results import BatchResult, WorkItemResult
 from .retry_state import RetryState
 from .strategy import LLMCallStrategy, TOutput, _call_execute, _call_on_error
@@ -59,7 +58,7 @@ from .work_item import LLMWorkItem, TContext, TInput
 
 __all__ = ["ParallelBatchProcessor", "PostProcessor"]
 
-logger = logging.getLogger("notebookllm")
+logger = get_logger("notebookllm")
 
 PostProcessor = Callable[[WorkItemResult[Any, Any]], Awaitable[None] | None]
 
@@ -116,22 +115,26 @@ async def _call_hook(what: str, hook: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
+def _add_cost(total: float | None, metadata: Mapping[str, Any] | None) -> float | None:
+    """``total`` plus the cost one attempt annotated (failed attempts are billed too)."""
+    value = (metadata or _NO_METADATA).get("cost_usd")
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return total
+    return value if total is None else total + value
+
+
+def _with_cost(metadata: Mapping[str, Any] | None, cost: float | None) -> Mapping[str, Any]:
+    """The last attempt's annotations, with the cost of every attempt instead of only its own."""
+    metadata = metadata or _NO_METADATA
+    if cost is None or metadata.get("cost_usd") == cost:
+        return metadata
+    return {**metadata, "cost_usd": cost}
+
+
 def _add(total: TokenUsage | None, more: TokenUsage | None) -> TokenUsage | None:
     if more is None:
         return total
     return more if total is None else total + more
-
-
-def _with_earlier_cost(current: Mapping[str, Any], earlier: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An attempt's metadata, its ``cost_usd`` grown by what the item's earlier failed attempts cost.
-
-    Metadata describes the last attempt, but every attempt was billed: its tokens are counted, so is its cost.
-    ``earlier`` is the previous failed attempt's metadata, already holding the total before it.
-    """
-    before = earlier.get("cost_usd")
-    if not before:
-        return current or _NO_METADATA
-    return {**current, "cost_usd": before + (current.get("cost_usd") or 0.0)}
 
 
 class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
@@ -388,9 +391,9 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         started_at = time.time()
         t0 = loop.time()
         state = RetryState()
-        attempts = 0
-        attempt = 0
+        attempt = 0  # attempts that count towards max_attempts (a rate-limited one is handed back)
         rate_limit_waits = 0
+        cost: float | None = None  # the estimated cost of every attempt so far, as the strategies annotated it
         usage: TokenUsage | None = None  # billed by failed attempts
         metadata: Mapping[str, Any] = _NO_METADATA
         try:
@@ -409,10 +412,11 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     await self._emit(ProcessingEvent.COOLDOWN_ENDED, {})
                 if self._halted is not None:  # checked after any cooldown wait, right before sending
                     error, info = self._halted
-                    result = self._failure(item, error, info, attempts, usage, metadata, t0, started_at)
+                    result = self._failure(
+                        item, error, info, attempt, usage, metadata, t0, started_at, rate_limit_waits
+                    )
                     break
                 attempt += 1
-                attempts += 1
                 if observers:
                     await self._emit(ProcessingEvent.ITEM_STARTED, {"item_id": item.item_id, "attempt": attempt})
                 ctx = AttemptContext(item.item_id, attempt)
@@ -424,28 +428,32 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     error = exc
                 except BaseException:
                     usage = _add(usage, ctx.billed)
-                    metadata = _with_earlier_cost(ctx.metadata, metadata)
+                    cost = _add_cost(cost, ctx.metadata)
+                    metadata = _with_cost(ctx.metadata, cost)
                     raise
                 else:
+                    cost = _add_cost(cost, ctx.metadata)
                     result = WorkItemResult(
                         item.item_id,
                         True,
                         output,
                         None,
                         None,
-                        attempts,
+                        attempt,
                         used if usage is None else usage + used,
-                        _with_earlier_cost(ctx.metadata, metadata),
+                        _with_cost(ctx.metadata, cost),
                         loop.time() - t0,
                         started_at,
                         time.time(),
                         item.context,
+                        rate_limit_waits=rate_limit_waits,
                     )
                     break
                 finally:
                     _exit(token)
                 usage = _add(usage, ctx.billed)
-                metadata = _with_earlier_cost(ctx.metadata, metadata)
+                cost = _add_cost(cost, ctx.metadata)
+                metadata = _with_cost(ctx.metadata, cost)
                 info = self._classify(run, error)
                 if info.scope == "run" and self._halted is None:
                     logger.error("stopping the run (%s): %s", info.category, redact(str(error)))
@@ -462,8 +470,8 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     await _call_hook(f"{type(middleware).__name__}.on_error", middleware.on_error, item, error)
                 if info.is_rate_limit and not info.is_quota_exhausted:
                     rate_limit_waits += 1
+                    attempt -= 1  # turned away, not answered: the wait does not use up an attempt
                     if rate_limit_waits <= config.rate_limit.max_rate_limit_waits:
-                        attempt -= 1  # the wait does not use up an attempt
                         await self._rate_limited(item, attempt + 1, error, info)
                         continue
                 elif (
@@ -486,7 +494,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         )
                     await asyncio.sleep(wait)
                     continue
-                result = self._failure(item, error, info, attempts, usage, metadata, t0, started_at)
+                result = self._failure(item, error, info, attempt, usage, metadata, t0, started_at, rate_limit_waits)
                 break
             await self._finish(index, result)
         except _STOP:
@@ -494,9 +502,10 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                 self._partial[index] = WorkItemResult(
                     item.item_id,
                     False,
-                    error=ItemCancelledError(f"item {item.item_id!r} was interrupted after {attempts} attempt(s)"),
+                    error=ItemCancelledError(f"item {item.item_id!r} was interrupted after {attempt} attempt(s)"),
                     error_info=_CANCELLED,
-                    attempts=attempts,
+                    attempts=attempt,
+                    rate_limit_waits=rate_limit_waits,
                     token_usage=usage or ZERO_USAGE,
                     metadata=metadata,
                     latency_s=loop.time() - t0,
@@ -554,6 +563,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         metadata: Mapping[str, Any],
         t0: float,
         started_at: float,
+        rate_limit_waits: int = 0,
     ) -> WorkItemResult[TOutput, TContext]:
         return WorkItemResult(
             item.item_id,
@@ -568,6 +578,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             started_at,
             time.time(),
             item.context,
+            rate_limit_waits=rate_limit_waits,
         )
 
     # -- hooks --------------------------------------------------------------------------------------------

@@ -19,10 +19,11 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 
-__all__ = ["REDACTED", "key_fingerprint", "redact", "register_secret"]
+__all__ = ["REDACTED", "RedactingFilter", "get_logger", "key_fingerprint", "redact", "register_secret"]
 
 REDACTED = "[REDACTED]"
 
@@ -48,6 +49,34 @@ def redact(text: str) -> str:
         if len(secret) >= _MIN_SECRET_LEN and secret in text:
             text = text.replace(secret, REDACTED)
     return _PATTERN.sub(lambda m: (m.group(1) or "") + REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record's message and traceback through :func:`redact` before any handler sees it.
+
+    notebookllm's own loggers carry it (see :func:`get_logger`): an error message quoting a key back (a proxy
+    echoing the request, a misconfigured gateway) never reaches a log unmasked.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(record.exc_text or logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+_FILTER = RedactingFilter()
+
+
+def get_logger(name: str) -> logging.Logger:
+    """The logger ``name`` with :class:`RedactingFilter` attached (every notebookllm module logs through one)."""
+    logger = logging.getLogger(name)
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+    return logger
 
 
 def key_fingerprint(api_key: str | None) -> str | None:

@@ -32,7 +32,9 @@ class WorkItemResult(Generic[TOutput, TContext]):
         output: that output (``None`` on failure).
         error: the exception that ended the item (``None`` on success).
         error_info: how ``error`` was classified.
-        attempts: how many times ``execute`` was called (rate-limited attempts included).
+        attempts: the attempts that counted towards ``max_attempts`` (never more than it).
+        rate_limit_waits: the attempts a rate limit (429) turned away, each followed by the shared cooldown; they
+            are billed nothing and do not count towards ``max_attempts``.
         token_usage: tokens of all attempts, failed ones included.
         metadata: the last attempt's annotations (``finish_reason``, ``safety_ratings``, ...), except
             ``cost_usd``, which adds up every attempt's; a shared read-only empty mapping when it made none.
@@ -55,6 +57,7 @@ class WorkItemResult(Generic[TOutput, TContext]):
     finished_at: float = 0.0
     context: TContext | None = None
     from_cache: bool = False
+    rate_limit_waits: int = 0
 
     @property
     def input_tokens(self) -> int:

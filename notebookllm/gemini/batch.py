@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 import os
 import time
 import warnings
@@ -45,6 +44,7 @@ from google.genai import types
 from ..core.backoff import backoff_delay
 from ..core.config import RetryConfig
 from ..core.errors import ConfigurationError
+from ..core.redaction import get_logger
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
 from ..store.ledger import FAILED_STATES, SUCCEEDED_STATE, TERMINAL_STATES, BatchLedger, LedgerEntry
@@ -80,7 +80,7 @@ T = TypeVar("T")
 DEFAULT_INLINE_LIMIT_BYTES = 8 * 1024 * 1024
 """Jobs whose requests take more than this go as an uploaded JSONL file (the API caps an inline job at 20 MB)."""
 
-_log = logging.getLogger(__name__)
+_log = get_logger(__name__)
 _CLASSIFIER = GeminiErrorClassifier()
 # How many of the account's newest jobs to look through for an unrecorded one (see GeminiBatch._unrecorded_job).
 _UNRECORDED_SEARCH = 500

@@ -23,6 +23,7 @@ Rules of :class:`GeminiErrorClassifier`, first match wins:
     (else "Please retry in Ns" in the message). Mentioning "quota" alone changes nothing: every Gemini 429 does;
   * 408 → ``"timeout"``, 5xx → ``"server"``: retryable (``retry_after`` when the server sent RetryInfo);
   * other 4xx (400, 403 for a cache or file, 404, ...) → ``"client"``: not retryable;
+  * a 2xx or 3xx status the SDK raised as an error (e.g. 201) → ``"unexpected_status"``: not retryable;
   * any other status → ``"unknown"``, retryable.
 * httpx / httpx2 / aiohttp timeouts and ``asyncio.TimeoutError`` → ``"timeout"``; their connection errors →
   ``"network"``: retryable.
@@ -157,6 +158,8 @@ class GeminiErrorClassifier(DefaultErrorClassifier):
             return ErrorInfo(retryable=False, category="model_unavailable", scope="run")
         if 400 <= code <= 499:
             return ErrorInfo(retryable=False, category="client")
+        if 200 <= code <= 399:  # a success or redirect status the SDK refused: asking again gets the same answer
+            return ErrorInfo(retryable=False, category="unexpected_status")
         return ErrorInfo(retryable=True, category="unknown")
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import logging
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -34,9 +33,11 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from ..core.redaction import get_logger
+
 __all__ = ["ContextCache"]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 TAGS_UNSUPPORTED_WARNING = "Cache tags requested but not supported by API"
 CACHE_GONE_CODES = (403, 404)  # the Developer API answers an unknown or expired cache with one of these

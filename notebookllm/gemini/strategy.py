@@ -55,6 +55,7 @@ from .finish_reasons import finish_outcome
 from .media_parts import MediaParts, fingerprint_contents
 from .pricing import cache_saving, estimate_cost
 from .response import GeminiResponse, audio_tokens_of, response_metadata, to_gemini_response
+from .source import answer_source
 
 __all__ = ["GeminiStrategy"]
 
@@ -192,6 +193,7 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             "namespace": self.cache_namespace,
             "strategy": f"{type(self).__module__}.{type(self).__qualname__}",
             "model": self.model,
+            "source": answer_source(self.client),  # an emulated answer is never served as a real one
             "config": config,
             **self._fingerprint_extra(),
             "output": {

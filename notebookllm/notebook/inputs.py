@@ -27,11 +27,14 @@ Example:
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import string
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core.errors import ConfigurationError, InvalidWorkItemError
@@ -39,7 +42,7 @@ from ..core.strategy import LLMCallStrategy
 from ..core.work_item import LLMWorkItem
 from ..media import MediaError, MultimodalPrompt, is_media_value, media_key, to_media, to_media_all
 
-__all__ = ["Data", "PromptSpec", "Row", "build_items"]
+__all__ = ["Data", "PromptSpec", "Row", "build_items", "is_plain_value"]
 
 _TEXT_COLUMN = "text"
 
@@ -148,7 +151,10 @@ def _render(frame: pd.DataFrame, prompt: PromptSpec, ids: list[str]) -> list[str
     if isinstance(prompt, str):
         prompts = _render_template(frame, prompt, ids)
     elif callable(prompt):
-        prompts = [prompt(Row(record)) for record in frame.to_dict("records")]
+        prompts = [
+            _call_prompt(prompt, Row(record), item_id)
+            for record, item_id in zip(frame.to_dict("records"), ids, strict=True)
+        ]
     else:
         raise ConfigurationError(f"prompt must be a template string or a function of the row, got {type(prompt)}")
     for item_id, text in zip(ids, prompts, strict=True):
@@ -159,18 +165,59 @@ def _render(frame: pd.DataFrame, prompt: PromptSpec, ids: list[str]) -> list[str
     return prompts
 
 
+def _call_prompt(prompt: Callable[[Row], str], row: Row, item_id: str) -> str:
+    try:
+        return prompt(row)
+    except Exception as exc:  # the user's function: whatever it raises becomes an error naming the row
+        raise InvalidWorkItemError(f"row {item_id!r}: the prompt function raised {type(exc).__name__}: {exc}") from exc
+
+
+def is_plain_value(value: Any) -> bool:
+    """Whether a cell can be written into a template as text: strings, numbers, booleans, dates and times.
+
+    Anything else (a list, a dict, bytes, a method, an arbitrary object) would be sent as its Python repr, which
+    is rarely what was meant and changes from process to process, so such a cell is refused, naming the row.
+
+    >>> is_plain_value("a review"), is_plain_value(3.5), is_plain_value([1, 2]), is_plain_value(str.upper)
+    (True, True, False, False)
+    """
+    return isinstance(value, _PLAIN_TYPES)
+
+
+_PLAIN_TYPES = (
+    str,
+    int,
+    float,
+    bool,
+    decimal.Decimal,
+    np.number,
+    np.bool_,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    np.datetime64,
+    np.timedelta64,
+)
+
+
 def _render_template(frame: pd.DataFrame, template: str, ids: list[str]) -> list[str]:
     fields = _template_fields(template)
-    missing = [f for f in fields if f not in frame.columns]
+    names = list(fields)
+    missing = [f for f in names if f not in frame.columns]
     if missing:
+        hint = (
+            " (a literal brace, e.g. a JSON example in the prompt, is written {{ and }})"
+            if any(not _looks_like_a_name(m) or any(fields[m]) for m in missing)
+            else ""
+        )
         raise ConfigurationError(
             f"the prompt template uses column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(m) for m in missing)}, which the data does not have; columns: {_names(frame)}"
+            f"{', '.join(repr(m) for m in missing)}, which the data does not have; columns: {_names(frame)}{hint}"
         )
-    if not fields:
+    if not names:
         return [template.format()] * len(frame)
-    columns = [frame[f] for f in fields]
-    for name, column in zip(fields, columns, strict=True):
+    columns = [frame[f] for f in names]
+    for name, column in zip(names, columns, strict=True):
         missing_rows = column.isna()
         if missing_rows.any():
             where = ids[int(missing_rows.to_numpy().argmax())]
@@ -179,9 +226,22 @@ def _render_template(frame: pd.DataFrame, template: str, ids: list[str]) -> list
             )
     # One format_map per row over plain lists: fast for 100,000 rows, unlike iterrows().
     values = [c.tolist() for c in columns]
+    for name, column_values in zip(names, values, strict=True):
+        _check_plain(name, column_values, ids)
     if any(_holds_media(column, vals) for column, vals in zip(columns, values, strict=True)):
-        return _render_multimodal(template, fields, values, ids)
-    return [template.format_map(dict(zip(fields, row, strict=True))) for row in zip(*values, strict=True)]
+        return _render_multimodal(template, names, values, ids)
+    rendered = []
+    for item_id, row in zip(ids, zip(*values, strict=True), strict=True):
+        cells = dict(zip(names, row, strict=True))
+        try:
+            rendered.append(template.format_map(cells))
+        except (ValueError, TypeError) as exc:
+            name = next(n for n in names if _format_fails(cells[n], fields[n]))
+            raise InvalidWorkItemError(
+                f"row {item_id!r}: column {name!r} value {cells[name]!r} does not fit the template's "
+                f"{{{name}{_spec_text(fields[name])}}}: {exc}"
+            ) from None
+    return rendered
 
 
 def _holds_media(column: pd.Series, values: list[Any]) -> bool:
@@ -212,8 +272,7 @@ def _render_multimodal(template: str, fields: list[str], values: list[list[Any]]
             if is_media_value(value):
                 media = resolved.get(media_key(value)) or _resolve(value)
                 if isinstance(media, MediaError):
-                    column = name.split(".", 1)[0].split("[", 1)[0]
-                    raise InvalidWorkItemError(f"row {item_id!r}, column {column!r}: {media}")
+                    raise InvalidWorkItemError(f"row {item_id!r}, column {name!r}: {media}")
                 parts.append(media)
             else:
                 parts.append(formatter.format_field(formatter.convert_field(value, conversion), spec or ""))
@@ -229,23 +288,74 @@ def _resolve(value: Any) -> Any:
         return exc
 
 
-def _template_fields(template: str) -> list[str]:
-    """The column names a template uses, in order of first use (``{a.b}`` and ``{a[0]}`` use column ``a``)."""
-    fields: dict[str, None] = {}
+def _check_plain(name: str, column_values: list[Any], ids: list[str]) -> None:
+    for item_id, value in zip(ids, column_values, strict=True):
+        if not is_plain_value(value) and not is_media_value(value):
+            raise InvalidWorkItemError(
+                f"row {item_id!r}: column {name!r} holds a {type(value).__name__}, not text or a number; "
+                "turn it into text first (e.g. df[col].astype(str) or a prompt function)"
+            )
+
+
+def _format_fails(value: Any, field: tuple[str | None, str]) -> bool:
+    conversion, spec = field
+    try:
+        converted = {"r": repr, "s": str, "a": ascii}[conversion](value) if conversion else value
+        format(converted, spec)
+    except (ValueError, TypeError):
+        return True
+    return False
+
+
+def _spec_text(field: tuple[str | None, str]) -> str:
+    conversion, spec = field
+    return (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+
+
+def _looks_like_a_name(name: str) -> bool:
+    return bool(name.strip()) and name == name.strip() and not any(c in name for c in "\"'\n:,")
+
+
+def _template_fields(template: str) -> dict[str, tuple[str | None, str]]:
+    """The columns a template uses, in order of first use, each with its conversion and format spec.
+
+    Only plain ``{column}`` fields (with an optional ``!r``/``!s``/``!a`` and a literal format spec) are allowed:
+    ``{text.upper}`` or ``{text[5]}`` would send a Python repr or fail on some rows, and a field inside a format
+    spec (``{text:>{w}}``) is not a column of the row.
+    """
+    fields: dict[str, tuple[str | None, str]] = {}
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise ConfigurationError(f"the prompt template is not valid: {exc} (write {{{{ and }}}} for braces)") from None
-    for _, name, _, _ in parsed:
+        raise ConfigurationError(
+            f"the prompt template is not valid: {exc} (a literal brace, e.g. a JSON example in the prompt, "
+            "is written {{ and }})"
+        ) from None
+    for _, name, spec, conversion in parsed:
         if name is None:
             continue
-        base = name.split(".", 1)[0].split("[", 1)[0]
-        if not base or base.isdigit():
+        shown = "{" + name + _spec_text((conversion, spec or "")) + "}"
+        if not name or name.isdigit():
             raise ConfigurationError(
-                f"the prompt template has a positional placeholder {{{name}}}; name a column instead, e.g. {{review}}"
+                f"the prompt template has a positional placeholder {shown}; name a column instead, e.g. {{review}}"
             )
-        fields[base] = None
-    return list(fields)
+        if _looks_like_a_name(name) and ("." in name or "[" in name):
+            column = name.split(".", 1)[0].split("[", 1)[0]
+            raise ConfigurationError(
+                f"the prompt template field {shown} reads an attribute or an item of column {column!r}; only "
+                f"plain {{{column}}} fields are allowed: compute a column first (or use a prompt function)"
+            )
+        if conversion not in (None, "r", "s", "a"):
+            raise ConfigurationError(
+                f"the prompt template field {shown} has an unknown conversion !{conversion} (use !r, !s or !a)"
+            )
+        if spec and "{" in spec:
+            raise ConfigurationError(
+                f"the prompt template field {shown} has a field inside its format spec; only literal format specs "
+                "such as {price:.2f} are allowed"
+            )
+        fields.setdefault(name, (conversion, spec or ""))
+    return fields
 
 
 def _names(frame: pd.DataFrame) -> str:

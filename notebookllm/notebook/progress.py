@@ -18,14 +18,13 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..core.errors import ConfigurationError, ItemCancelledError
-from ..core.redaction import redact
+from ..core.redaction import get_logger, redact
 from ..environment import in_jupyter_kernel, progress_kind
 from .results import format_usd
 
@@ -47,7 +46,7 @@ Status = Literal["waiting", "running", "done", "interrupted", "failed"]
 
 _ERROR_CHARS = 300
 
-logger = logging.getLogger("notebookllm")
+logger = get_logger("notebookllm")
 
 
 @dataclass
@@ -260,7 +259,7 @@ class Progress:
         plain = input_tokens = output_tokens = cached_tokens = 0
         cost = 0.0
         for result in self._unseen:
-            if result.attempts == 1 and result.success and not result.from_cache:
+            if result.attempts == 1 and result.success and not result.from_cache and not result.rate_limit_waits:
                 plain += 1
             elif not self._count_unusual(result):
                 continue
@@ -283,7 +282,7 @@ class Progress:
     def _count_unusual(self, result: WorkItemResult) -> bool:
         """Count a retried, failed, interrupted or cached result; return whether this run paid for it."""
         s = self.state
-        extra = result.attempts - 1 if result.attempts > 1 else 0
+        extra = (result.attempts - 1 if result.attempts > 1 else 0) + result.rate_limit_waits
         info = result.error_info
         self._settled_failures += extra + (1 if info is not None and info.retryable else 0)
         if isinstance(result.error, ItemCancelledError):  # not done: the run stopped before it

@@ -54,6 +54,7 @@ RESULT_DTYPES: dict[str, str] = {
     "error_type": "string",
     "error": "string",
     "attempts": "int64",
+    "rate_limit_waits": "int64",
     "finish_reason": "string",
     "blocked": "bool",
     **dict.fromkeys(SAFETY_COLUMNS, "string"),
@@ -103,6 +104,7 @@ class RunSummary:
     saved_tokens: int = 0
     cache_saving_usd: float | None = None
     cache_storage_usd: float | None = None
+    store_warning: str | None = None
 
     @property
     def success_rate(self) -> float:
@@ -110,7 +112,8 @@ class RunSummary:
         return self.succeeded / self.total if self.total else 0.0
 
     def _lines(self) -> list[tuple[str, str]]:
-        rows = [
+        rows = [("store", f"⚠ {self.store_warning}")] if self.store_warning else []
+        rows += [
             ("rows", f"{self.total:,}" + (" (interrupted)" if self.interrupted else "")),
             ("succeeded", f"{self.succeeded:,} ({self.success_rate:.0%})"),
             ("failed", f"{self.failed:,}"),
@@ -178,6 +181,7 @@ class Results:
         wall_s: float | None = None,
         progress: Any = None,
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
+        store_warning: str | None = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -187,6 +191,8 @@ class Results:
         self.wall_s = wall_s
         self.progress = progress
         self._rerun = rerun
+        #: Set while the store's file was not taking results at the end of the run (they are kept in memory).
+        self.store_warning = store_warning
 
     def __len__(self) -> int:
         return len(self.results)
@@ -257,6 +263,7 @@ class Results:
             error_types={str(k): int(v) for k, v in df["error_type"].value_counts().items()},
             safety=safety,
             **{key: math.fsum(values) if values else None for key, values in cache_costs.items()},
+            store_warning=self.store_warning,
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
@@ -330,6 +337,7 @@ class Results:
             "wall_s": self.wall_s,
             "progress": self.progress,
             "rerun": self._rerun,
+            "store_warning": self.store_warning,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 
@@ -368,6 +376,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
     wrapper = _wrapper_type()
     columns: dict[str, list[Any]] = {name: [] for name in RESULT_DTYPES}
     outputs, success, attempts = columns["output"], columns["success"], columns["attempts"]
+    waits = columns["rate_limit_waits"]
     error_type, error = columns["error_type"], columns["error"]
     finish, blocked = columns["finish_reason"], columns["blocked"]
     safety = [(columns[c], category) for c, category in SAFETY_COLUMNS.items()]
@@ -385,6 +394,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
         error_type.append(None if err is None else type(err).__name__)
         error.append(None if err is None else redact(str(err)))
         attempts.append(r.attempts)
+        waits.append(r.rate_limit_waits)
         md = r.metadata or {}
         finish.append(md.get("finish_reason"))
         blocked.append(bool(md.get("blocked")))

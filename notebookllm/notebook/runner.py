@@ -303,6 +303,7 @@ class RunOutcome:
     interrupted: bool
     wall_s: float
     progress: Progress | None
+    store_warning: str | None = None
 
     def results_for(
         self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
@@ -315,7 +316,13 @@ class RunOutcome:
 
         async def rerun(base: Results, positions: list[int], overrides: dict[str, Any]) -> Results:
             again = await run_items([mine[p] for p in positions], options.updated(**overrides))
-            return base.merged(positions, again.results, interrupted=again.interrupted, progress=again.progress)
+            return base.merged(
+                positions,
+                again.results,
+                interrupted=again.interrupted,
+                progress=again.progress,
+                store_warning=again.store_warning,
+            )
 
         return Results(
             inputs,
@@ -324,6 +331,7 @@ class RunOutcome:
             wall_s=self.wall_s,
             progress=self.progress,
             rerun=rerun,
+            store_warning=self.store_warning,
         )
 
 
@@ -343,40 +351,40 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     t0 = loop.time()
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
-    pending = session.pending if session is not None else items
-    _remember_uploads_in_run_store(pending, options)
+    _remember_uploads_in_run_store(items, options)  # all items: a row another run leaves may come back here
     progress = make_progress(options.progress)
-    config = options.config
-    processor: ParallelBatchProcessor[Any, Any, Any] = ParallelBatchProcessor(
-        config,
-        post_processor=options.post_processor,
-        error_classifier=_classifier(pending, options, progress),
-        middlewares=options.middlewares,
-        observers=options.observers,
-    )
     if progress is not None:
-        progress.start(len(items), finished.values(), config.max_workers)
+        progress.start(len(items), finished.values(), options.config.max_workers)
+        _show_store_warning(progress, session)
+    fresh: dict[str, WorkItemResult[Any, Any]] = {}
+    processor: ParallelBatchProcessor[Any, Any, Any] | None = None
     status = "failed"
     try:
-        async with processor:
-            await processor.add_many(pending)
-            # Results arrive here as they finish (no per-item events: those cost more than the whole display).
-            async for result in processor.as_completed():
-                if session is not None:
-                    session.record_nowait(result)
-                if progress is not None:
-                    progress.item_finished(result)
+        to_run: list[LLMWorkItem[Any, Any]] | None = session.pending if session is not None else items
+        while to_run is not None:
+            if to_run:
+                processor = _processor(to_run, options, progress)
+                async with processor:
+                    await processor.add_many(to_run)
+                    # Results arrive here as they finish (no per-item events: those cost more than the whole display).
+                    async for result in processor.as_completed():
+                        _deliver(result, session, progress)
+                fresh.update((r.item_id, r) for r in processor.result.results)  # type: ignore[union-attr]
+            to_run = await _take_others(session, progress)
         status = "done"
     except (asyncio.CancelledError, KeyboardInterrupt) as exc:
         status = "interrupted"
         if not _keep_going_after(exc):
             raise
     finally:
-        _finish(progress, session, status, processor.result)
-        await _flush(session)
-    batch = processor.result
-    fresh = iter(batch.results if batch is not None else [_unfinished(i) for i in pending])
-    ordered = [finished[i.item_id] if i.item_id in finished else next(fresh) for i in items]
+        batch = processor.result if processor is not None else None
+        await _finish(progress, session, status, batch)
+    if batch is not None:
+        fresh.update((r.item_id, r) for r in batch.results)
+    ordered = [
+        finished[i.item_id] if i.item_id in finished else fresh[i.item_id] if i.item_id in fresh else _unfinished(i)
+        for i in items
+    ]
     if status == "interrupted":
         done = sum(1 for r in ordered if not isinstance(r.error, ItemCancelledError))
         warnings.warn(
@@ -385,7 +393,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             RunInterruptedWarning,
             stacklevel=2,
         )
-    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress)
+    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session))
 
 
 async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
@@ -401,11 +409,12 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     pending = session.pending if session is not None else items
-    _remember_uploads_in_run_store(pending, options)
+    _remember_uploads_in_run_store(items, options)
+    unanswered = [*pending, *(session.waiting if session is not None else ())]
     batch = None
-    if pending:  # built first: a strategy batch mode cannot use is refused before anything is shown or sent
+    if unanswered:  # built first: a strategy batch mode cannot use is refused before anything is shown or sent
         store = options.store if _is_store(options.store) else Store.open(options.store)
-        batch = GeminiBatch(pending[0].strategy, ledger=BatchLedger(store))  # type: ignore[arg-type]
+        batch = GeminiBatch(unanswered[0].strategy, ledger=BatchLedger(store))  # type: ignore[arg-type]
     progress = make_progress(options.progress)
 
     def show_state(job: Any) -> None:
@@ -417,37 +426,93 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     status = "failed"
     fresh: list[WorkItemResult[Any, Any]] = []
     try:
-        if batch is not None:
-            fresh = await batch.arun_items(pending, on_state=show_state)
-        for result in fresh:
-            if session is not None:
-                session.record_nowait(result)
-            if progress is not None:
-                progress.item_finished(result)
+        to_run: list[LLMWorkItem[Any, Any]] | None = pending
+        while to_run is not None:
+            if to_run and batch is not None:
+                job_results = await batch.arun_items(to_run, on_state=show_state)
+                for result in job_results:
+                    _deliver(result, session, progress)
+                fresh += job_results
+            to_run = await _take_others(session, progress)  # a cell run twice at once submits one job
         status = "done"
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = "interrupted"  # the job goes on; the same call again re-attaches to it
         raise
     finally:
-        _finish(progress, session, status, None)
-        await _flush(session)
+        await _finish(progress, session, status, None)
     by_id = {result.item_id: result for result in fresh}
     ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
-    return RunOutcome(ordered, False, loop.time() - t0, progress)
+    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session))
 
 
-def _finish(progress: Progress | None, session: RunSession | None, status: str, batch: BatchResult | None) -> None:
-    """Record and draw the end of a run. A run cut short may have finished items the loop never saw."""
+async def _finish(
+    progress: Progress | None, session: RunSession | None, status: str, batch: BatchResult | None
+) -> None:
+    """Record, commit and draw the end of a run. A run cut short may have finished items the loop never saw.
+
+    Drawn after the commit, so that a store whose file refused the last rows says so in the final line.
+    """
     cut_short = status != "done" and batch is not None
     if cut_short and session is not None:
         for result in batch.results:  # recording one twice is harmless; losing a paid answer is not
             session.record_nowait(result)
+    try:
+        await _flush(session)
+    finally:
+        if progress is not None:
+            _draw_end(progress, session, status, batch if cut_short else None)
+
+
+def _draw_end(progress: Progress, session: RunSession | None, status: str, batch: BatchResult | None) -> None:
+    _show_store_warning(progress, session)
+    recount = None
+    if batch is not None:
+        cached = session.finished.values() if session is not None else ()
+        recount = [*cached, *batch.results]
+    progress.finish(status, recount)  # type: ignore[arg-type]
+
+
+def _deliver(result: WorkItemResult[Any, Any], session: RunSession | None, progress: Progress | None) -> None:
+    """A finished result: committed (grouped, off the loop) and shown."""
+    if session is not None:
+        session.record_nowait(result)
     if progress is not None:
-        recount = None
-        if cut_short:
-            cached = session.finished.values() if session is not None else ()
-            recount = [*cached, *batch.results]
-        progress.finish(status, recount)  # type: ignore[arg-type]
+        progress.item_finished(result)
+
+
+async def _take_others(session: RunSession | None, progress: Progress | None) -> list[LLMWorkItem[Any, Any]] | None:
+    """Items another run of the same job is requesting: show the answers it stored, return the items it left to
+    request now (possibly none yet); ``None`` once nothing waits on another run."""
+    if session is None or not session.waiting:
+        return None
+    restored, to_run = await session.await_others()
+    if progress is not None:
+        for result in restored:
+            progress.item_finished(result)
+    return to_run
+
+
+def _processor(
+    items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, progress: Progress | None
+) -> ParallelBatchProcessor[Any, Any, Any]:
+    return ParallelBatchProcessor(
+        options.config,
+        post_processor=options.post_processor,
+        error_classifier=_classifier(items, options, progress),
+        middlewares=options.middlewares,
+        observers=options.observers,
+    )
+
+
+def _store_warning(session: RunSession | None) -> str | None:
+    return session.store_warning if session is not None else None
+
+
+def _show_store_warning(progress: Progress, session: RunSession | None) -> None:
+    """While the store's file is not taking results, every run says so in its progress line."""
+    warning = _store_warning(session)
+    if warning:
+        progress.set_phase(f"⚠ {warning}")
 
 
 class _RetryWatcher(ErrorClassifier):

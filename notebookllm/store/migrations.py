@@ -7,8 +7,8 @@ by a newer notebookllm is refused (:class:`NewerSchemaError`) rather than damage
 Example:
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
-    >>> upgrade(conn)
-    4
+    >>> upgrade(conn) == SCHEMA_VERSION
+    True
 """
 
 from __future__ import annotations
@@ -104,12 +104,26 @@ def _v5_media_uploads(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_claims(conn: sqlite3.Connection) -> None:
+    """Version 6: in-flight claims (see :mod:`notebookllm.store.claims`). One row per item a live run is requesting,
+    so that a second run of the same job waits for its answer instead of paying for it again."""
+    conn.execute(
+        """CREATE TABLE claims (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX claims_owner ON claims (owner)")
+
+
 _STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_responses,
     _v2_runs_and_cost,
     _v3_batch_jobs,
     _v4_batch_job_endpoints,
     _v5_media_uploads,
+    _v6_claims,
 )
 SCHEMA_VERSION = len(_STEPS)
 
@@ -138,10 +152,13 @@ def upgrade(conn: sqlite3.Connection, *, to: int = SCHEMA_VERSION) -> int:
     for version in range(current + 1, to + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            _STEPS[version - 1](conn)
-            conn.execute(f"PRAGMA user_version = {version}")
+            # Read again under the write lock: another process creating the same new store may have got there
+            # first while this one waited, and its steps must not be applied twice.
+            if schema_version(conn) < version:
+                _STEPS[version - 1](conn)
+                conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    return max(current, to)
+    return max(schema_version(conn), to)

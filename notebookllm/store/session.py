@@ -22,6 +22,7 @@ from ..core.tokens import ZERO_USAGE, TokenUsage
 from ..core.work_item import LLMWorkItem
 from . import records
 from .checkpoints import RUN_UPSERT_SQL
+from .claims import LEASE_S, RELEASE_SQL, RENEW_SQL
 from .codec import UnstorableOutputError
 from .db import StoreWarning
 
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from .writer import Writer
 
 __all__ = ["CacheMode", "RunSession", "SavedUsage"]
+
+_Result = WorkItemResult[Any, Any]
+_Item = LLMWorkItem[Any, Any]
 
 
 class CacheMode(str, Enum):
@@ -69,6 +73,15 @@ class CacheMode(str, Enum):
             raise ValueError(f"cache mode must be one of {choices} or a bool, got {value!r}") from None
 
 
+@dataclass(frozen=True)
+class _Claims:
+    """How a session claims keys in its store and reads answers other runs stored (see :mod:`.claims`)."""
+
+    owner: str
+    claim: Callable[[list[str]], set[str]]
+    restore: Callable[[list[LLMWorkItem[Any, Any]]], dict[str, WorkItemResult[Any, Any]]]
+
+
 @dataclass(frozen=True, slots=True)
 class SavedUsage:
     """What the store saved a run: replies not requested again, their tokens and their cost."""
@@ -102,16 +115,25 @@ class RunSession:
         run_name: str | None,
         mode: CacheMode,
         cache_failures: bool,
+        degraded: Callable[[], str | None] = lambda: None,
+        claims: _Claims | None = None,
     ) -> None:
         self._writer = writer
         self._clock = clock
         self._keys = keys
         self._cache_failures = cache_failures
+        self._degraded = degraded
         self._unstorable_warned: set[str] = set()
         self.run_id = run_id
         self.mode = mode
         self.finished = finished
-        self.pending = [item for item in items if item.item_id not in finished]
+        self._claims = claims
+        self._renewed_at = clock()
+        unanswered = [item for item in items if item.item_id not in finished]
+        held = self._claim(unanswered)
+        #: Items another live run is requesting right now: :meth:`await_others` takes their answers from the store.
+        self.waiting = [item for item in unanswered if keys[item.item_id] in held]
+        self.pending = [item for item in unanswered if keys[item.item_id] not in held]
         self.saved = _saved(finished.values())
         if mode.writes and run_id is not None:
             now = clock()
@@ -142,7 +164,47 @@ class RunSession:
                 warnings.warn(f"results are kept in memory only: {exc}", StoreWarning, stacklevel=3)
             return False
         self._writer.submit(records.INSERT_SQL, row)
+        now = self._clock()
+        if self._claims is not None and now - self._renewed_at > LEASE_S / 3:  # a long run keeps its claims
+            self._renewed_at = now
+            self._writer.submit(RENEW_SQL, (now + LEASE_S, self._claims.owner))
         return True
+
+    async def await_others(
+        self, poll_s: float = 0.2
+    ) -> tuple[list[WorkItemResult[Any, Any]], list[LLMWorkItem[Any, Any]]]:
+        """Wait for the :attr:`waiting` items: returns the results other runs stored (also added to
+        :attr:`finished`) and the items to request after all (their run ended or died without storing them),
+        now claimed by this session. Returns as soon as there is something to request; call again while
+        :attr:`waiting` is not empty.
+        """
+        restored: list[WorkItemResult[Any, Any]] = []
+        while self.waiting and self._claims is not None:
+            found = self._claims.restore(self.waiting)
+            for item in self.waiting:
+                if item.item_id in found:
+                    self.finished[item.item_id] = found[item.item_id]
+                    restored.append(found[item.item_id])
+            remaining = [item for item in self.waiting if item.item_id not in found]
+            held = self._claim(remaining)
+            self.waiting = [item for item in remaining if self._keys[item.item_id] in held]
+            mine = [item for item in remaining if self._keys[item.item_id] not in held]
+            if mine or not self.waiting:
+                self.saved = _saved(self.finished.values())
+                return restored, mine
+            await asyncio.sleep(poll_s)  # the other run is still requesting them
+        return restored, []
+
+    def _claim(self, items: list[LLMWorkItem[Any, Any]]) -> set[str]:
+        if self._claims is None:
+            return set()
+        keys = [key for key in (self._keys[item.item_id] for item in items) if key is not None]
+        return self._claims.claim(keys) if keys else set()
+
+    @property
+    def store_warning(self) -> str | None:
+        """While the store's file is not taking results (see ``Store.degraded``): what to tell the user."""
+        return self._degraded()
 
     async def record(self, result: WorkItemResult[Any, Any]) -> bool:
         """Queue ``result`` for the next grouped commit (see :meth:`record_nowait`); never waits for the disk."""
@@ -153,7 +215,9 @@ class RunSession:
         await asyncio.wrap_future(self._writer.flush())
 
     async def close(self) -> None:
-        """Flush. The store stays open for other runs."""
+        """Release this run's claims and flush. The store stays open for other runs."""
+        if self._claims is not None:
+            self._writer.submit(RELEASE_SQL, (self._claims.owner,))
         await self.flush()
 
     async def __aenter__(self) -> RunSession:

@@ -20,10 +20,10 @@ from typing import Any, ClassVar
 from ..core.errors import InvalidWorkItemError
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
-from . import history, hygiene, records
+from . import claims, history, hygiene, records
 from .checkpoints import item_key, run_identity
 from .db import Database, StoreWarning
-from .session import CacheMode, RunSession
+from .session import CacheMode, RunSession, _Claims
 from .writer import Writer
 
 __all__ = ["DEFAULT_PATH", "Store"]
@@ -89,8 +89,17 @@ class Store:
 
     @property
     def fallback_reason(self) -> str | None:
-        """Why the file was given up for memory, or ``None``."""
+        """Why the file is not taking results right now, or ``None``."""
         return self._db.fallback_reason
+
+    @property
+    def degraded(self) -> str | None:
+        """While the file is not taking results: what to tell the user (shown by every run), else ``None``.
+
+        The file is tried again at every write and at the start of every run; rows it refused are held in
+        memory (and served from there) until it takes them.
+        """
+        return self._db.warning_text()
 
     @property
     def schema_version(self) -> int:
@@ -126,7 +135,17 @@ class Store:
             if item.item_id in keys:
                 raise InvalidWorkItemError(f"duplicate item_id {item.item_id!r}")
             keys[item.item_id] = item_key(item, run_id) if mode is not CacheMode.OFF else None
+        if self._db.degraded and not self._db.retry():  # a new run tries the file again first
+            warnings.warn(self._db.warning_text() or "", StoreWarning, stacklevel=2)
         finished = self._restore(items, keys, cache_failures=cache_failures) if mode.reads else {}
+        owner = claims.new_owner()
+
+        def claim(wanted: list[str]) -> set[str]:
+            return self._db.run(lambda conn: claims.claim(conn, wanted, owner, now=self._clock()))
+
+        def restore(wanted: list[LLMWorkItem[Any, Any]]) -> dict[str, WorkItemResult[Any, Any]]:
+            return self._restore(wanted, keys, cache_failures=cache_failures)
+
         return RunSession(
             writer=self._writer,
             clock=self._clock,
@@ -137,6 +156,9 @@ class Store:
             run_name=run_name,
             mode=mode,
             cache_failures=cache_failures,
+            degraded=self._db.warning_text,
+            # Only a run that both reads and writes shares work: it stores what it claims, and takes what it waits for.
+            claims=_Claims(owner, claim, restore) if mode is CacheMode.READ_WRITE else None,
         )
 
     def size_report(self) -> hygiene.SizeReport:
@@ -178,13 +200,16 @@ class Store:
 
     def __repr__(self) -> str:
         where = "memory" if self.path is None else str(self.path)
-        return f"Store({where!r}{', memory fallback' if self.fallback_reason else ''})"
+        return f"Store({where!r}{', degraded' if self.fallback_reason else ''})"
 
     def _restore(
         self, items: list[LLMWorkItem[Any, Any]], keys: dict[str, str | None], *, cache_failures: bool
     ) -> dict[str, WorkItemResult[Any, Any]]:
         wanted = [key for key in keys.values() if key is not None]
-        rows = self._db.run(lambda conn: records.fetch(conn, wanted)) if wanted else {}
+        rows: dict[str, Any] = {}
+        if wanted:
+            for found in self._db.read(lambda conn: records.fetch(conn, wanted)):
+                rows.update(found)  # rows held in memory (newer than the file's) win
         finished: dict[str, WorkItemResult[Any, Any]] = {}
         undecodable: set[str] = set()
         for item in items:

@@ -15,22 +15,19 @@ Example:
 from __future__ import annotations
 
 import atexit
-import itertools
-import logging
 import queue
-import sqlite3
 import threading
 import weakref
 from concurrent.futures import Future
 from typing import Any
 
-from .db import Database
+from ..core.redaction import get_logger
+from .db import Database, Statement
 
 __all__ = ["Writer"]
 
-_log = logging.getLogger(__name__)
+_log = get_logger(__name__)
 
-_Statement = tuple[str, tuple[Any, ...]]
 _STOP = object()
 _MAX_BATCH = 5000  # rows per transaction: bounds a commit's latency under a flood of results
 
@@ -92,24 +89,15 @@ class Writer:
             if any(op is _STOP for op in batch):
                 return
 
-    def _commit(self, statements: list[_Statement]) -> BaseException | None:
-        def apply(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, group in itertools.groupby(statements, key=lambda s: s[0]):
-                    conn.executemany(sql, [params for _, params in group])
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
+    def _commit(self, statements: list[Statement]) -> BaseException | None:
         try:
-            self._db.run(apply)  # falls back to memory (and re-applies there) if the file fails
+            skipped = self._db.write(statements)  # kept in memory (and retried next time) if the file refuses them
         except Exception as exc:  # a bug, not a file failure: report it, keep the thread alive for later rows
             _log.exception("notebookllm store: could not write %d rows", len(statements))
             return exc
-        self.committed += len(statements)
+        for error in skipped:
+            _log.warning("notebookllm store: one row could not be stored (its result is still returned): %r", error)
+        self.committed += len(statements) - len(skipped)
         return None
 
 

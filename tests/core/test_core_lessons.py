@@ -53,7 +53,7 @@ def test_01_rate_limited_item_is_retried_even_if_classified_not_retryable():
     batch = run(items(strategy, ["a"]), _config(), error_classifier=ScriptClassifier())
     (result,) = batch.results
     assert result.success and result.output == "A"
-    assert result.attempts == 3
+    assert (result.attempts, result.rate_limit_waits) == (1, 2)  # the waits have their own count
 
 
 # 2. Rate-limit retries used up max_attempts, and the backoff was added on top of the cooldown.
@@ -72,7 +72,7 @@ def test_02_permanent_rate_limit_still_ends():
     batch = run(items(strategy, ["a"]), config, error_classifier=ScriptClassifier())
     result = batch.results[0]
     assert not result.success and isinstance(result.error, RateLimited)
-    assert result.attempts == 4 and result.error_info.is_rate_limit
+    assert (result.attempts, result.rate_limit_waits) == (0, 4) and result.error_info.is_rate_limit
 
 
 # 3. Retries already in flight ignored a cooldown another worker had started.

@@ -29,6 +29,7 @@ ISSUE_5_SCHEMA = {
     "error_type": "string",
     "error": "string",
     "attempts": "int64",
+    "rate_limit_waits": "int64",  # issue 11: rate-limit waits in their own column, not in attempts
     "finish_reason": "string",
     "blocked": "bool",
     "safety_harassment": "string",

@@ -31,7 +31,7 @@ def run_script(body: str) -> str:
 
 
 def test_import_does_not_apply_nest_asyncio() -> None:
-    out = run_script("print('nest_asyncio' in sys.modules, hasattr(asyncio, '_nest_patched'))")
+    out = run_script("print('nest_asyncio2' in sys.modules, hasattr(asyncio, '_nest_patched'))")
     assert out.split() == ["False", "False"]
 
 
@@ -39,7 +39,7 @@ def test_sync_run_in_a_script_uses_its_own_loop_without_nest_asyncio() -> None:
     out = run_script(
         """
         results = nl.run(["a", "b"], strategy=Scripted(), cache=False, progress=False)
-        print(results.outputs, 'nest_asyncio' in sys.modules)
+        print(results.outputs, 'nest_asyncio2' in sys.modules)
         results = nl.run(["c"], strategy=Scripted(), cache=False, progress=False)  # twice, on the same loop
         print(results.outputs)
         """

@@ -58,8 +58,8 @@ async def test_a_file_locked_by_another_process_falls_back_without_losing_result
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         items = items_for(KeyedStrategy(), PROMPTS)
-        session = store.begin_run(items)
-        with pytest.warns(StoreWarning, match="database is locked"):
+        with pytest.warns(StoreWarning, match="database is locked"):  # claiming the items meets the lock
+            session = store.begin_run(items)
             for item in items:
                 await session.record(WorkItemResult(item.item_id, True, output=item.prompt, attempts=1))
             await session.close()
