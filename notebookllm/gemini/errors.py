@@ -172,7 +172,7 @@ class GeminiAccountError(GeminiError):
     """
 
     _SPENT: ClassVar[dict[str, str]] = {
-        "daily": "its daily quota is spent (daily quotas reset at midnight Pacific time)",
+        "daily": "its daily quota is spent and resets at midnight Pacific time",
         "tier": "this key's tier has no quota for it (limit: 0)",
         "credits": "the project's prepaid credits are spent",
     }
