@@ -54,7 +54,14 @@ from .errors import (
     GeminiTruncatedError,
 )
 
-__all__ = ["GeminiErrorClassifier", "is_key_error", "is_model_not_found", "is_spent_quota", "retry_delay_of"]
+__all__ = [
+    "GeminiErrorClassifier",
+    "is_key_error",
+    "is_model_not_found",
+    "is_spent_quota",
+    "retry_delay_of",
+    "spent_quota",
+]
 
 
 def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -79,7 +86,8 @@ def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
 
 _TIMEOUTS, _NETWORK = _transport_errors()
 _RETRY_IN = re.compile(r"retry in\s+([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\b", re.IGNORECASE)
-_DAILY = re.compile(r"per\s*day|daily|prepay|credits? (?:are |is )?(?:depleted|exhausted)", re.IGNORECASE)
+_DAILY = re.compile(r"per\s*day|daily", re.IGNORECASE)
+_CREDITS = re.compile(r"prepay|credits? (?:are |is )?(?:depleted|exhausted)", re.IGNORECASE)
 _NO_QUOTA = re.compile(r"\blimit: 0\b")
 _KEY_REASONS = frozenset(
     {
@@ -200,10 +208,23 @@ def retry_delay_of(exc: genai_errors.APIError) -> float | None:
 
 def is_spent_quota(exc: genai_errors.APIError) -> bool:
     """A 429 that waiting a minute will not cure: a daily quota, spent credits, no quota for the model at all."""
-    return exc.code == 429 and _is_daily_quota(exc)
+    return spent_quota(exc) is not None
 
 
-def _is_daily_quota(exc: genai_errors.APIError) -> bool:
+def spent_quota(exc: genai_errors.APIError) -> str | None:
+    """What a 429 that waiting a minute will not cure has used up: ``"tier"`` (``limit: 0``: the key's tier has
+    no quota for the model), ``"daily"`` (a per-day quota) or ``"credits"`` (prepaid credit); ``None`` for any
+    other error. Today's service words all of them alike; the ``QuotaFailure`` ``quotaId`` tells them apart.
+
+    Example:
+        >>> spent_quota(exc)  # doctest: +SKIP
+        'daily'
+    """
+    if exc.code != 429:
+        return None
+    message = exc.message or ""
+    if _NO_QUOTA.search(message):
+        return "tier"  # waiting will not help
     quota_ids = [
         str(violation.get("quotaId", ""))
         for detail in _error_details(exc)
@@ -211,11 +232,11 @@ def _is_daily_quota(exc: genai_errors.APIError) -> bool:
         for violation in detail.get("violations") or []
         if isinstance(violation, dict)
     ]
-    if _NO_QUOTA.search(exc.message or ""):
-        return True  # the key's tier has no quota for this model at all: waiting will not help
     if quota_ids:
-        return any("PerDay" in quota_id for quota_id in quota_ids)
-    return bool(_DAILY.search(exc.message or ""))
+        return "daily" if any("PerDay" in quota_id for quota_id in quota_ids) else None
+    if _CREDITS.search(message):
+        return "credits"
+    return "daily" if _DAILY.search(message) else None
 
 
 def _error_details(exc: genai_errors.APIError) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from google.genai import types
 
 from ..core.redaction import key_fingerprint, redact, register_secret
 from ._display import announce
-from .classifier import is_key_error, is_model_not_found, is_spent_quota
+from .classifier import is_key_error, is_model_not_found, spent_quota
 from .errors import API_KEY_ENV_VARS, GeminiAccountError, GeminiError, GeminiModelUnavailableError, MissingAPIKeyError
 
 if TYPE_CHECKING:
@@ -137,8 +137,9 @@ async def account_error(client: genai.Client, model: str, exc: genai_errors.Clie
         return GeminiModelUnavailableError(model, await available_models(client), detail or str(exc.code))
     if is_key_error(exc):
         return GeminiAccountError("auth", exc.code, exc.status, detail, model)
-    if is_spent_quota(exc):
-        return GeminiAccountError("quota_exhausted", exc.code, exc.status, detail, model)
+    spent = spent_quota(exc)
+    if spent is not None:
+        return GeminiAccountError("quota_exhausted", exc.code, exc.status, detail, model, spent=spent)
     return None
 
 

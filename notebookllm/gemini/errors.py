@@ -166,7 +166,16 @@ class GeminiAccountError(GeminiError):
             spent daily quota or prepaid credit, or no quota at all for the model on this tier).
         code, status, detail: the API's HTTP status, status name and message (the original error is the
             ``__cause__``).
+        spent: for ``"quota_exhausted"``, which quota (see :func:`~notebookllm.gemini.classifier.spent_quota`):
+            ``"daily"``, ``"tier"`` or ``"credits"``; said in the message, since the API's own words are the same
+            for all three.
     """
+
+    _SPENT: ClassVar[dict[str, str]] = {
+        "daily": "its daily quota is spent and resets at midnight Pacific time",
+        "tier": "this key's tier has no quota for it (limit: 0)",
+        "credits": "the project's prepaid credits are spent",
+    }
 
     _ADVICE: ClassVar[dict[str, str]] = {
         "auth": (
@@ -179,12 +188,17 @@ class GeminiAccountError(GeminiError):
         ),
     }
 
-    def __init__(self, category: str, code: int, status: str | None, detail: str, model: str) -> None:
+    def __init__(
+        self, category: str, code: int, status: str | None, detail: str, model: str, *, spent: str | None = None
+    ) -> None:
         self.category = category
         self.code = code
         self.status = status
         self.detail = detail
         self.model = model
+        self.spent = spent
         what = "refused the API key" if category == "auth" else f"has no quota left for {model}"
+        if spent is not None:
+            what += f": {self._SPENT[spent]}"
         first_line = detail.splitlines()[0] if detail else ""
         super().__init__(f"Gemini {what} ({code} {status}: {first_line}); {self._ADVICE[category]}")

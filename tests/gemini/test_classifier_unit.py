@@ -208,3 +208,40 @@ def test_an_account_error_keeps_its_category_and_stops_the_run():
     spent = C.classify(GeminiAccountError("quota_exhausted", 429, "RESOURCE_EXHAUSTED", "quota", "gemini-3.8-flash"))
     assert (auth.category, auth.scope, auth.is_quota_exhausted) == ("auth", "run", False)
     assert (spent.category, spent.scope, spent.is_quota_exhausted) == ("quota_exhausted", "run", True)
+
+
+@pytest.mark.parametrize(
+    ("details", "message", "spent", "said"),
+    [
+        (
+            [_quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier")],
+            "You exceeded your current quota",
+            "daily",
+            "daily quota is spent",
+        ),
+        (
+            [_quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")],
+            "quota, limit: 0, model: x",
+            "tier",
+            "limit: 0",
+        ),
+        (None, "Your prepayment credits are depleted.", "credits", "prepaid credits are spent"),
+        (
+            [_quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")],
+            "You exceeded your current quota",
+            None,
+            None,
+        ),
+    ],
+)
+def test_the_account_error_names_the_spent_quota_the_api_words_alike(details, message, spent, said):
+    from notebookllm.gemini import GeminiAccountError
+    from notebookllm.gemini.classifier import spent_quota
+
+    exc = _error(429, message, "RESOURCE_EXHAUSTED", details)
+    assert spent_quota(exc) == spent
+    if spent is not None:
+        error = GeminiAccountError(
+            "quota_exhausted", 429, "RESOURCE_EXHAUSTED", message, "gemini-3.8-flash", spent=spent
+        )
+        assert said in str(error) and error.spent == spent

@@ -184,7 +184,9 @@ async def test_a_spent_daily_quota_stops_the_run_and_says_what_to_do(emulator, e
             "run",
             True,
         )
-    assert "pick another model" in str(batch.results[0].error) and "billing" in str(batch.results[0].error)
+    error = batch.results[0].error
+    assert "pick another model" in str(error) and "billing" in str(error)
+    assert error.spent == "daily" and "daily quota is spent" in str(error)  # the API's own words do not say so
 
 
 async def test_a_model_retired_for_new_users_names_the_current_ones(make_emulator):
