@@ -170,7 +170,9 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         ctx = current_attempt()
         if ctx is not None:
             ctx.annotate(model=self.model)
-        return await self.client.aio.models.generate_content(model=self.model, contents=contents, config=config)
+        return await self.client.aio.models.generate_content(
+            model=self.model, contents=_sendable_contents(contents), config=_sendable_config(config)
+        )
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
         """Report usage and metadata to the running attempt, refuse blocked replies, parse the rest."""
@@ -199,6 +201,27 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         if isinstance(self.response_schema, (dict, types.Schema)):
             return data
         return pydantic.TypeAdapter(self.response_schema).validate_python(data)
+
+
+def _sendable_contents(contents: list[types.Content]) -> types.ContentListUnion:
+    """``contents`` in the form the SDK takes in cheapest, for the same request on the wire: one user turn of plain
+    text as the bare string. The SDK validates ``Content`` objects again on every call (pydantic tries each member of
+    its content unions), about 0.9 ms of CPU per request on 2 cores against 20 µs for a string."""
+    if len(contents) == 1:
+        turn = contents[0]
+        if turn.role == "user" and turn.parts is not None and len(turn.parts) == 1:
+            part = turn.parts[0]
+            if part.model_fields_set == {"text"} and part.text is not None:
+                return part.text
+    return contents
+
+
+def _sendable_config(config: types.GenerateContentConfig) -> types.GenerateContentConfig | None:
+    """``config``, or ``None`` when it sets nothing: the SDK copies and converts a config object field by field on
+    every call (about 0.7 ms of CPU per request on 2 cores) even when every field is empty."""
+    if any(getattr(config, name) is not None for name in config.model_fields_set):
+        return config
+    return None
 
 
 def _load_json(text: str) -> Any:
