@@ -43,11 +43,11 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
 	$(BIN)/jupyter lab notebooks/
 
-# Each benchmark prints its figures; benchmarks/README.md says what they mean and records the last run.
-BENCHMARKS := overhead memory emulator_throughput store_speed notebook_speed
-
+# Every benchmark, each bounded in time, with the peer (the bench extra) installed; figures, load average,
+# machine, versions and commands go to benchmarks/results.md (benchmarks/README.md says what they mean).
 bench: $(STAMP)
-	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache .ruff_cache
