@@ -110,16 +110,22 @@ class Limits:
 
 @dataclass
 class Measure:
+    """One run. ``completed`` is None when the run was stopped at the cap (``wall_s`` is then the cap)."""
+
     name: str
     items: int
-    completed: int
+    completed: int | None
     wall_s: float
     cpu_s: float
     statuses: dict[int, int] = field(default_factory=dict)
 
     @property
+    def done(self) -> str:
+        return f"{self.completed / self.items:.1%}" if self.completed is not None else f"stopped at {self.wall_s:.0f} s"
+
+    @property
     def rate(self) -> float:
-        return self.completed / self.wall_s
+        return (self.completed or 0) / self.wall_s
 
     @property
     def cpu_ms_per_item(self) -> float:
@@ -197,11 +203,18 @@ def _peer_installed() -> bool:
     return True
 
 
-def _measure(name: str, emulator: _EmulatorProcess, prompts: list[str], limits: Limits) -> Measure:
-    async def timed() -> tuple[int, float, float]:
+def _measure(
+    name: str, emulator: _EmulatorProcess, prompts: list[str], limits: Limits, cap: float | None = None
+) -> Measure:
+    """Run ``name`` once; stop it after ``cap`` seconds (a runner that pauses for minutes must not stall the rest)."""
+
+    async def timed() -> tuple[int | None, float, float]:
         client = emulator.client()  # a fresh client per run: each starts with no open connections
         cpu, wall = time.process_time(), time.perf_counter()
-        completed = await RUNNERS[name](client, prompts, limits)
+        try:
+            completed: int | None = await asyncio.wait_for(RUNNERS[name](client, prompts, limits), cap)
+        except asyncio.TimeoutError:
+            completed = None
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         await client.aio.aclose()
         return completed, wall, cpu
@@ -299,14 +312,10 @@ def ratelimit(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|---|")
     for name, limits in cases:
         with _emulator(latency_s=args.latency, quota_window_s=args.window, **window) as emulator:
-            m = _measure(name, emulator, _prompts(args.items, 0), limits)
-        sent_ok = m.statuses.get(200, 0)
-        rate = sent_ok / m.wall_s * 60
+            m = _measure(name, emulator, _prompts(args.items, 0), limits, args.cap)
+        rate = m.statuses.get(200, 0) / m.wall_s * 60
         shown = f"{limits.rpm} rpm, {limits.tpm:,} tpm" if limits.rpm else "none"
-        print(
-            f"| {name} | {shown} | {m.completed}/{m.items} | {m.statuses.get(429, 0)} | {rate / args.rpm:.2f} | "
-            f"{m.wall_s:.1f} |"
-        )
+        print(f"| {name} | {shown} | {m.done} | {m.statuses.get(429, 0)} | {rate / args.rpm:.2f} | {m.wall_s:.1f} |")
     print(f"({_load()} after the runs)")
 
 
@@ -323,10 +332,10 @@ def faults(args: argparse.Namespace) -> None:
         with _emulator(latency_s=args.latency) as emulator:
             clean = _measure(name, emulator, _prompts(args.items, 0), Limits(args.workers))
         with _emulator(latency_s=args.latency, fault_rate=args.fault_rate, fault_kinds=kinds, seed=1) as emulator:
-            m = _measure(name, emulator, _prompts(args.items, 1), Limits(args.workers))
+            m = _measure(name, emulator, _prompts(args.items, 1), Limits(args.workers), args.cap)
         print(
-            f"| {name} | {m.completed / m.items:.1%} | {m.statuses.get(503, 0)} | {m.statuses.get(429, 0)} | "
-            f"{m.wall_s:.1f} | {m.wall_s / clean.wall_s:.2f} |"
+            f"| {name} | {m.done} | {m.statuses.get(503, 0)} | {m.statuses.get(429, 0)} | {m.wall_s:.1f} | "
+            f"{m.wall_s / clean.wall_s:.2f} |"
         )
     print(f"({_load()} after the runs)")
 
@@ -347,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=60.0, help="ratelimit: the emulator's quota window, seconds")
     parser.add_argument("--fault-rate", type=float, default=0.25, help="faults: share of requests that fail")
     parser.add_argument("--retry-delay", type=float, default=1.0, help="faults: the RetryInfo delay of the 429s")
+    parser.add_argument("--cap", type=float, default=180.0, help="ratelimit, faults: seconds before a run is stopped")
     parser.add_argument("--only", nargs="*", help="run only the runners whose name contains one of these words")
     args = parser.parse_args(argv)
     defaults = {"throughput": (5_000, 200), "ratelimit": (1_200, 100), "faults": (1_000, 100)}[args.scenario]
