@@ -34,3 +34,9 @@ def test_runners_with_client_limits_complete(emulator):
     limits = end_to_end.Limits(workers=3, rpm=60_000, tpm=10_000_000)
     for name in ("ParallelBatchProcessor + GeminiStrategy", "nl.arun"):
         assert end_to_end._measure(name, emulator, end_to_end._prompts(4, 1), limits).completed == 4
+
+
+def test_runners_with_a_schema_complete(emulator):
+    limits = end_to_end.Limits(workers=3, schema=end_to_end.Sentiment)
+    for name in ("hand-written Semaphore + gather", "ParallelBatchProcessor + GeminiStrategy"):
+        assert end_to_end._measure(name, emulator, end_to_end._prompts(4, 2), limits).completed == 4
