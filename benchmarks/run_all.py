@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 # (command, seconds it may take before it is stopped)
 COMMANDS: list[tuple[list[str], int]] = [
     (["end_to_end.py", "throughput"], 900),
+    (["end_to_end.py", "throughput", "--items", "1000", "--workers", "20"], 600),
     (["end_to_end.py", "throughput", "--items", "2000", "--workers", "100", "--schema"], 600),
     (["end_to_end.py", "throughput", "--items", "2000", "--workers", "100", "--rounds", "1", "--saturate"], 900),
     (["end_to_end.py", "ratelimit"], 900),
