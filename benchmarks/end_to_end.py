@@ -117,6 +117,7 @@ class Limits:
     rpm: int | None = None
     tpm: int | None = None
     schema: type[pydantic.BaseModel] | None = None
+    attempts: int = 3  # ours and the peer's default
 
 
 @dataclass
@@ -168,7 +169,9 @@ async def processor(client: genai.Client, prompts: list[str], limits: Limits) ->
     """``ParallelBatchProcessor`` + ``GeminiStrategy``, item construction and ``add_work`` included."""
     strategy = GeminiStrategy(client, MODEL, response_schema=limits.schema)
     rate_limit = nl.RateLimitConfig(requests_per_minute=limits.rpm, tokens_per_minute=limits.tpm)
-    async with ParallelBatchProcessor(ProcessorConfig(max_workers=limits.workers, rate_limit=rate_limit)) as proc:
+    retry = nl.RetryConfig(max_attempts=limits.attempts)
+    config = ProcessorConfig(max_workers=limits.workers, rate_limit=rate_limit, retry=retry)
+    async with ParallelBatchProcessor(config) as proc:
         for i, prompt in enumerate(prompts):
             await proc.add_work(LLMWorkItem(str(i), strategy, prompt))
         batch = await proc.process_all()
@@ -185,6 +188,7 @@ async def arun(client: genai.Client, prompts: list[str], limits: Limits) -> int:
             max_workers=limits.workers,
             rpm=limits.rpm,
             tpm=limits.tpm,
+            max_attempts=limits.attempts,
             progress=False,
             store=os.path.join(directory, "store.sqlite"),
         )
@@ -193,12 +197,13 @@ async def arun(client: genai.Client, prompts: list[str], limits: Limits) -> int:
 
 async def peer(client: genai.Client, prompts: list[str], limits: Limits) -> int:
     """async-batch-llm's Gemini strategy on the same client, configured as its README shows."""
-    from async_batch_llm import CharacterTokenEstimator, GeminiModel, ProcessorConfig, process_prompts
+    from async_batch_llm import CharacterTokenEstimator, GeminiModel, ProcessorConfig, RetryConfig, process_prompts
     from async_batch_llm import GeminiStrategy as PeerGeminiStrategy
 
     strategy = PeerGeminiStrategy(GeminiModel(MODEL, client))
     config = ProcessorConfig(
         concurrency=limits.workers,
+        retry=RetryConfig(max_attempts=limits.attempts),
         max_requests_per_minute=limits.rpm,
         max_tokens_per_minute=limits.tpm,
         # its TPM limit refuses to run without an estimator; this is the one it ships (never enabled by default)
@@ -349,7 +354,8 @@ def faults(args: argparse.Namespace) -> None:
     kinds = ["503"] * 4 + [f"429:{args.retry_delay:g}"]  # drawn uniformly: 4/5 of the faults are 503s, 1/5 429s
     print(
         f"faults: {args.items:,} items, {args.workers} workers, {args.latency * 1e3:.0f} ms latency, "
-        f"{args.fault_rate:.0%} of requests fail (4/5 503, 1/5 429 with retry in {args.retry_delay:g} s); {_load()}"
+        f"{args.fault_rate:.0%} of requests fail (4/5 503, 1/5 429 with retry in {args.retry_delay:g} s), "
+        f"{args.attempts} attempts per item; {_load()}"
     )
     print("| runner | completed | 503s | 429s | wall s | wall ÷ fault-free wall |")
     print("|---|---|---|---|---|---|")
@@ -357,7 +363,9 @@ def faults(args: argparse.Namespace) -> None:
         with _emulator(latency_s=args.latency) as emulator:
             clean = _measure(name, emulator, _prompts(args.items, 0), Limits(args.workers))
         with _emulator(latency_s=args.latency, fault_rate=args.fault_rate, fault_kinds=kinds, seed=1) as emulator:
-            m = _measure(name, emulator, _prompts(args.items, 1), Limits(args.workers), args.cap)
+            m = _measure(
+                name, emulator, _prompts(args.items, 1), Limits(args.workers, attempts=args.attempts), args.cap
+            )
         print(
             f"| {name} | {m.done} | {m.statuses.get(503, 0)} | {m.statuses.get(429, 0)} | {m.wall_s:.1f} | "
             f"{m.wall_s / clean.wall_s:.2f} |"
@@ -382,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=60.0, help="ratelimit: the emulator's quota window, seconds")
     parser.add_argument("--fault-rate", type=float, default=0.25, help="faults: share of requests that fail")
     parser.add_argument("--retry-delay", type=float, default=1.0, help="faults: the RetryInfo delay of the 429s")
+    parser.add_argument("--attempts", type=int, default=3, help="faults: attempts per item (default 3, as the peer's)")
     parser.add_argument("--cap", type=float, default=180.0, help="ratelimit, faults: seconds before a run is stopped")
     parser.add_argument("--only", nargs="*", help="run only the runners whose name contains one of these words")
     args = parser.parse_args(argv)
