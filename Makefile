@@ -65,11 +65,11 @@ test-ui: $(UI_STAMP)
 	else echo "make test-ui needs Debian's Chromium at $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; fi
 	NOTEBOOKLLM_UI=1 CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -p no:cacheprovider tests/ui/test_ui_browser.py
 
-# Each benchmark prints its figures; benchmarks/README.md says what they mean and records the last run.
-BENCHMARKS := overhead memory emulator_throughput store_speed notebook_speed evaluation_speed media_run
-
+# Every benchmark, each bounded in time, with the peer (the bench extra) installed; figures, load average,
+# machine, versions and commands go to benchmarks/results.md (benchmarks/README.md says what they mean).
 bench: $(STAMP)
-	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python benchmarks/run_all.py
 
 # The long fault soak of issue 11: 10,000 items with seeded faults against the emulator (CI runs 300 in the suite).
 soak: $(STAMP)

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 from collections.abc import Callable, Mapping
@@ -224,12 +225,42 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         if ctx is not None:
             ctx.annotate(model=self.model)
         try:
-            return await self.client.aio.models.generate_content(model=self.model, contents=contents, config=config)
+            return await self.client.aio.models.generate_content(
+                model=self.model, contents=_sendable_contents(contents), config=self._sendable_config(config)
+            )
         except genai_errors.ClientError as exc:
             refused = await account_error(self.client, self.model, exc)
             if refused is not None:
                 raise refused from exc
             raise
+
+    def _sendable_config(self, config: types.GenerateContentConfig) -> types.GenerateContentConfig | None:
+        """``config`` as sent, the same request on the wire: ``None`` when it sets nothing (the SDK copies and converts
+        a config object field by field on every call, about 0.7 ms of CPU per request on 2 cores, even when every field
+        is empty), and the strategy's response schema already in the SDK's ``Schema`` form (converting a pydantic
+        model costs the SDK about 0.6 ms per call; here it is done once per strategy)."""
+        if not any(getattr(config, name) is not None for name in config.model_fields_set):
+            return None
+        schema = config.response_schema
+        if schema is not None and schema is self.response_schema and self._sent_schema is not schema:
+            return config.model_copy(update={"response_schema": self._sent_schema})
+        return config
+
+    @functools.cached_property
+    def _sent_schema(self) -> Any:
+        """The response schema as the request carries it. Python types (pydantic models, ``list[Model]``, ...) are
+        converted once, by the SDK's own converter; enums, dicts and ``Schema`` objects go as given (the SDK reads
+        enum replies its own way, and the others cost it little)."""
+        schema = self.response_schema
+        if isinstance(schema, (dict, types.Schema, enum.EnumMeta)):
+            return schema
+        from google.genai import _transformers  # private: the converter generate_content runs on every call
+
+        return _transformers.t_schema(self.client._api_client, schema)
+
+    @functools.cached_property
+    def _output_adapter(self) -> pydantic.TypeAdapter[Any]:
+        return pydantic.TypeAdapter(self.response_schema)
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
         """Report usage and metadata to the running attempt, refuse blocked replies, parse the rest."""
@@ -266,19 +297,34 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
     def _parse(self, response: types.GenerateContentResponse, finish_reason: str | None) -> Any:
         if self.response_parser is not None:
             return self.response_parser(response)
-        if self.response_schema is not None and response.parsed is not None:
-            return response.parsed
-        text = _answer_text(response)
-        if text is None:
-            if response.function_calls:  # a reply that only calls a tool has an answer, just not text
-                return response.function_calls
-            raise GeminiEmptyResponseError(finish_reason)
-        if self.response_schema is None:
-            return text
-        data = _load_json(text)
+        # The SDK parses the reply by the schema it was sent: a model instance for a pydantic model, JSON data for a
+        # converted schema (see _sent_schema), None when the JSON did not parse or validate.
+        data = response.parsed if self.response_schema is not None else None
+        if data is None:
+            text = _answer_text(response)
+            if text is None:
+                if response.function_calls:  # a reply that only calls a tool has an answer, just not text
+                    return response.function_calls
+                raise GeminiEmptyResponseError(finish_reason)
+            if self.response_schema is None:
+                return text
+            data = _load_json(text)
         if isinstance(self.response_schema, (dict, types.Schema)):
             return data
-        return pydantic.TypeAdapter(self.response_schema).validate_python(data)
+        return self._output_adapter.validate_python(data)
+
+
+def _sendable_contents(contents: list[types.Content]) -> types.ContentListUnion:
+    """``contents`` in the form the SDK takes in cheapest, for the same request on the wire: one user turn of plain
+    text as the bare string. The SDK validates ``Content`` objects again on every call (pydantic tries each member of
+    its content unions), about 0.9 ms of CPU per request on 2 cores against 20 µs for a string."""
+    if len(contents) == 1:
+        turn = contents[0]
+        if turn.role == "user" and turn.parts is not None and len(turn.parts) == 1:
+            part = turn.parts[0]
+            if part.model_fields_set == {"text"} and part.text is not None:
+                return part.text
+    return contents
 
 
 def _finish_error(outcome: str, reply: GeminiResponse[Any], text: str | None) -> GeminiError:

@@ -1,0 +1,405 @@
+"""End to end through the real SDK: notebookllm against a hand-written loop and async-batch-llm, over HTTP.
+
+Every run sends the same distinct prompts through ``genai.Client.aio`` to the emulator in its own process (so the
+client's CPU is this process's CPU and nothing else). Scenarios:
+
+- ``throughput``: fixed latency, N items, C workers — wall time against the latency bound ceil(N / C) × L, items/s
+  as a share of the hand-written ``asyncio.Semaphore`` + ``gather`` loop, client CPU ms per item. ``--saturate``
+  raises the workers until the client CPU is the limit and reports items per client CPU-second.
+- ``ratelimit``: the emulator enforcing a requests-per-minute and a token quota; ours with the matching client-side
+  limits and without any, the peer with its own: 429s received, achieved rate ÷ limit.
+- ``faults``: seeded 503s and 429s — completed fraction and wall time against the fault-free run.
+
+    .venv/bin/python benchmarks/end_to_end.py throughput                 # 5,000 items, 200 workers, 100 ms
+    .venv/bin/python benchmarks/end_to_end.py throughput --saturate
+    .venv/bin/python benchmarks/end_to_end.py throughput --schema        # a pydantic response schema on every side
+    .venv/bin/python benchmarks/end_to_end.py ratelimit                  # 1,200 items at 600 requests/min
+    .venv/bin/python benchmarks/end_to_end.py faults                     # 20 % 503s, 5 % 429s
+
+The peer (async-batch-llm, ``pip install -e ".[bench]"``) is skipped with a note when it is not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+
+import pydantic
+from google import genai
+from google.genai import types
+
+import notebookllm as nl
+from notebookllm import LLMWorkItem, ParallelBatchProcessor, ProcessorConfig
+from notebookllm.gemini import GeminiStrategy
+
+MODEL = "gemini-2.5-flash"
+KEY = "emulator-key"
+
+# The emulator in its own process: its config as JSON in argv; prints its URL, then answers each "statuses" line
+# on stdin with the HTTP statuses of the generateContent requests logged since the previous one.
+_EMULATOR = """
+import collections, json, sys
+from notebookllm.emulator import Emulator
+from notebookllm.emulator.config import EmulatorConfig
+config = json.loads(sys.argv[1])
+config["fault_kinds"] = tuple(config.get("fault_kinds", ()))
+with Emulator(EmulatorConfig(**config)) as emu:
+    print(emu.base_url, flush=True)
+    for line in sys.stdin:
+        records = emu.log
+        emu.reset_log()
+        statuses = collections.Counter(r.status for r in records if r.endpoint == "generateContent")
+        print(json.dumps(statuses), flush=True)
+"""
+
+
+class _EmulatorProcess:
+    def __init__(self, **config: object) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _EMULATOR, json.dumps({"api_key": KEY, **config})],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+        if not self.base_url.startswith("http://127.0.0.1:"):
+            raise SystemExit(f"the emulator did not start: {self.base_url!r}")
+
+    def statuses(self) -> dict[int, int]:
+        """generateContent requests per HTTP status since the last call."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write("statuses\n")
+        self._process.stdin.flush()
+        return {int(code): n for code, n in json.loads(self._process.stdout.readline()).items()}
+
+    def client(self) -> genai.Client:
+        return genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=self.base_url))
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.wait(10)
+
+
+@contextlib.contextmanager
+def _emulator(**config: object) -> Iterator[_EmulatorProcess]:
+    emulator = _EmulatorProcess(**config)
+    try:
+        yield emulator
+    finally:
+        emulator.close()
+
+
+class Sentiment(pydantic.BaseModel):
+    """The structured reply ``throughput --schema`` asks for."""
+
+    label: str
+    score: float
+
+
+@dataclass
+class Limits:
+    """What a run may send: workers always; requests and tokens per minute when the scenario sets client limits;
+    with ``schema``, every request asks for JSON of that shape and every reply is parsed into it."""
+
+    workers: int
+    rpm: int | None = None
+    tpm: int | None = None
+    schema: type[pydantic.BaseModel] | None = None
+    attempts: int = 3  # ours and the peer's default
+
+
+@dataclass
+class Measure:
+    """One run. ``completed`` is None when the run was stopped at the cap (``wall_s`` is then the cap)."""
+
+    name: str
+    items: int
+    completed: int | None
+    wall_s: float
+    cpu_s: float
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def done(self) -> str:
+        return f"{self.completed / self.items:.1%}" if self.completed is not None else f"stopped at {self.wall_s:.0f} s"
+
+    @property
+    def rate(self) -> float:
+        return (self.completed or 0) / self.wall_s
+
+    @property
+    def cpu_ms_per_item(self) -> float:
+        return self.cpu_s / self.items * 1e3
+
+
+Runner = Callable[[genai.Client, list[str], Limits], Awaitable[int]]
+
+
+async def hand_written(client: genai.Client, prompts: list[str], limits: Limits) -> int:
+    """What a data scientist writes first: a semaphore and gather over ``client.aio`` (no retries, no limits)."""
+    semaphore = asyncio.Semaphore(limits.workers)
+
+    async def one(prompt: str) -> str | None:
+        async with semaphore:
+            reply = await client.aio.models.generate_content(model=MODEL, contents=prompt, config=config)
+            return reply.parsed if limits.schema else reply.text
+
+    config = (
+        types.GenerateContentConfig(response_mime_type="application/json", response_schema=limits.schema)
+        if limits.schema
+        else None
+    )
+    replies = await asyncio.gather(*(one(p) for p in prompts), return_exceptions=True)
+    return sum(isinstance(r, (str, pydantic.BaseModel)) for r in replies)
+
+
+async def processor(client: genai.Client, prompts: list[str], limits: Limits) -> int:
+    """``ParallelBatchProcessor`` + ``GeminiStrategy``, item construction and ``add_work`` included."""
+    strategy = GeminiStrategy(client, MODEL, response_schema=limits.schema)
+    rate_limit = nl.RateLimitConfig(requests_per_minute=limits.rpm, tokens_per_minute=limits.tpm)
+    retry = nl.RetryConfig(max_attempts=limits.attempts)
+    config = ProcessorConfig(max_workers=limits.workers, rate_limit=rate_limit, retry=retry)
+    async with ParallelBatchProcessor(config) as proc:
+        for i, prompt in enumerate(prompts):
+            await proc.add_work(LLMWorkItem(str(i), strategy, prompt))
+        batch = await proc.process_all()
+    return batch.succeeded
+
+
+async def arun(client: genai.Client, prompts: list[str], limits: Limits) -> int:
+    """``nl.arun`` as a new user calls it: defaults (the store on, in a fresh directory), progress off."""
+    with tempfile.TemporaryDirectory() as directory:
+        results = await nl.arun(
+            prompts,
+            prompt="{text}",
+            strategy=GeminiStrategy(client, MODEL, response_schema=limits.schema),
+            max_workers=limits.workers,
+            rpm=limits.rpm,
+            tpm=limits.tpm,
+            max_attempts=limits.attempts,
+            progress=False,
+            store=os.path.join(directory, "store.sqlite"),
+        )
+        return sum(r.success for r in results)
+
+
+async def peer(client: genai.Client, prompts: list[str], limits: Limits) -> int:
+    """async-batch-llm's Gemini strategy on the same client, configured as its README shows."""
+    from async_batch_llm import CharacterTokenEstimator, GeminiModel, ProcessorConfig, RetryConfig, process_prompts
+    from async_batch_llm import GeminiStrategy as PeerGeminiStrategy
+
+    strategy = PeerGeminiStrategy(GeminiModel(MODEL, client))
+    config = ProcessorConfig(
+        concurrency=limits.workers,
+        retry=RetryConfig(max_attempts=limits.attempts),
+        max_requests_per_minute=limits.rpm,
+        max_tokens_per_minute=limits.tpm,
+        # its TPM limit refuses to run without an estimator; this is the one it ships (never enabled by default)
+        token_estimator=CharacterTokenEstimator() if limits.tpm else None,
+    )
+    batch = await process_prompts(strategy, prompts, config=config)
+    return sum(r.success for r in batch.results)
+
+
+RUNNERS: dict[str, Runner] = {
+    "hand-written Semaphore + gather": hand_written,
+    "ParallelBatchProcessor + GeminiStrategy": processor,
+    "nl.arun": arun,
+    "async-batch-llm GeminiStrategy": peer,
+}
+
+
+def _peer_installed() -> bool:
+    try:
+        import async_batch_llm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _measure(
+    name: str, emulator: _EmulatorProcess, prompts: list[str], limits: Limits, cap: float | None = None
+) -> Measure:
+    """Run ``name`` once; stop it after ``cap`` seconds (a runner that pauses for minutes must not stall the rest)."""
+
+    async def timed() -> tuple[int | None, float, float]:
+        client = emulator.client()  # a fresh client per run: each starts with no open connections
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            completed: int | None = await asyncio.wait_for(RUNNERS[name](client, prompts, limits), cap)
+        except asyncio.TimeoutError:
+            completed = None
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        await client.aio.aclose()
+        return completed, wall, cpu
+
+    gc.collect()
+    emulator.statuses()
+    completed, wall, cpu = asyncio.run(timed())
+    return Measure(name, len(prompts), completed, wall, cpu, emulator.statuses())
+
+
+def _names(args: argparse.Namespace, with_hand_written: bool = True) -> list[str]:
+    names = [n for n in RUNNERS if with_hand_written or RUNNERS[n] is not hand_written]
+    if not _peer_installed():
+        print("(async-batch-llm is not installed: pip install -e '.[bench]'; its rows are left out)")
+        names.remove("async-batch-llm GeminiStrategy")
+    return [n for n in names if not args.only or any(word in n for word in args.only)]
+
+
+def _prompts(count: int, run: int) -> list[str]:
+    # distinct per run as well as per item, so no layer can answer from anything it saw before
+    return [f"Classify the sentiment of review {run}-{i}: great value, slow delivery" for i in range(count)]
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def throughput(args: argparse.Namespace) -> None:
+    names = _names(args)
+    limits = Limits(args.workers, schema=Sentiment if args.schema else None)
+    if args.schema and "async-batch-llm GeminiStrategy" in names:
+        print("(--schema: async-batch-llm's row is left out; its GeminiModel takes no response schema)")
+        names.remove("async-batch-llm GeminiStrategy")
+    bound = math.ceil(args.items / args.workers) * args.latency
+    print(
+        f"throughput: {args.items:,} items, {args.workers} workers, {args.latency * 1e3:.0f} ms fixed latency"
+        f"{', a pydantic response schema' if args.schema else ''}; latency bound {bound:.2f} s; {_load()}"
+    )
+    with _emulator(latency_s=args.latency) as emulator:
+        _measure(names[0], emulator, _prompts(min(args.items, 500), -1), limits)  # warm-up
+        runs: dict[str, list[Measure]] = {n: [] for n in names}
+        for round_ in range(args.rounds):
+            for name in names:  # interleaved, so a change in the machine's load hits every contender alike
+                runs[name].append(_measure(name, emulator, _prompts(args.items, round_), limits))
+    base = max(m.rate for m in runs[names[0]])
+    print(
+        f"| runner | items/s (best of {args.rounds}) | ÷ hand-written | wall ÷ bound | client CPU ms/item | "
+        "items per CPU-second |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, measures in runs.items():
+        best = max(measures, key=lambda m: m.rate)
+        cpu = min(m.cpu_ms_per_item for m in measures)
+        over = best.wall_s / bound if bound else math.inf
+        print(f"| {name} | {best.rate:,.0f} | {best.rate / base:.2f}× | {over:.2f} | {cpu:.2f} | {1e3 / cpu:,.0f} |")
+        failed = [m for m in measures if m.completed != m.items]
+        if failed:
+            print(f"|  ↳ incomplete runs: {[(m.completed, m.statuses) for m in failed]} |")
+    print(f"({_load()} after the runs)")
+    if args.saturate:
+        _saturate(args, names)
+
+
+def _saturate(args: argparse.Namespace, names: list[str]) -> None:
+    """Raise the workers until items/s stops growing: there the client CPU is the limit."""
+    print(f"saturation: {args.items:,} items, {args.latency * 1e3:.0f} ms latency, workers doubling; {_load()}")
+    print("| runner | workers | items/s | wall ÷ bound | client CPU s ÷ wall s | items per CPU-second |")
+    print("|---|---|---|---|---|---|")
+    with _emulator(latency_s=args.latency) as emulator:
+        for name in names:
+            workers = args.workers
+            previous = 0.0
+            while workers <= args.items:
+                m = _measure(name, emulator, _prompts(args.items, workers), Limits(workers))
+                bound = math.ceil(args.items / workers) * args.latency
+                print(
+                    f"| {name} | {workers} | {m.rate:,.0f} | {m.wall_s / bound:.2f} | {m.cpu_s / m.wall_s:.2f} | "
+                    f"{m.completed / m.cpu_s:,.0f} |"
+                )
+                if m.rate < previous * 1.1:
+                    break
+                previous, workers = m.rate, workers * 2
+    print(f"({_load()} after the runs)")
+
+
+def ratelimit(args: argparse.Namespace) -> None:
+    names = _names(args, with_hand_written=False)
+    print(
+        f"rate limits: {args.items:,} items, {args.workers} workers, the emulator enforcing {args.rpm} requests/min "
+        f"and {args.tpm:,} input tokens/min over a {args.window:g} s window; {_load()}"
+    )
+    window = {"rpm": round(args.rpm * args.window / 60), "tpm": round(args.tpm * args.window / 60)}
+    cases = [(name, Limits(args.workers, args.rpm, args.tpm)) for name in names]
+    cases += [(name, Limits(args.workers)) for name in names if RUNNERS[name] is not peer]
+    # A sliding-window quota admits a whole window's worth at once, so a client that bursts can beat the limit on a
+    # short run (ratio > 1) and pays for it in 429s; a client that paces itself approaches 1.0 from below.
+    print("| runner | client-side limits | completed | 429s received | achieved requests/min ÷ limit | wall s |")
+    print("|---|---|---|---|---|---|")
+    for name, limits in cases:
+        with _emulator(latency_s=args.latency, quota_window_s=args.window, **window) as emulator:
+            m = _measure(name, emulator, _prompts(args.items, 0), limits, args.cap)
+        shown = f"{limits.rpm} rpm, {limits.tpm:,} tpm" if limits.rpm else "none"
+        achieved = f"{m.completed / m.wall_s * 60 / args.rpm:.2f}" if m.completed == m.items else "—"
+        print(f"| {name} | {shown} | {m.done} | {m.statuses.get(429, 0)} | {achieved} | {m.wall_s:.1f} |")
+    print(f"({_load()} after the runs)")
+
+
+def faults(args: argparse.Namespace) -> None:
+    names = _names(args, with_hand_written=False)
+    kinds = ["503"] * 4 + [f"429:{args.retry_delay:g}"]  # drawn uniformly: 4/5 of the faults are 503s, 1/5 429s
+    print(
+        f"faults: {args.items:,} items, {args.workers} workers, {args.latency * 1e3:.0f} ms latency, "
+        f"{args.fault_rate:.0%} of requests fail (4/5 503, 1/5 429 with retry in {args.retry_delay:g} s), "
+        f"{args.attempts} attempts per item; {_load()}"
+    )
+    print("| runner | completed | 503s | 429s | wall s | wall ÷ fault-free wall |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        with _emulator(latency_s=args.latency) as emulator:
+            clean = _measure(name, emulator, _prompts(args.items, 0), Limits(args.workers))
+        with _emulator(latency_s=args.latency, fault_rate=args.fault_rate, fault_kinds=kinds, seed=1) as emulator:
+            m = _measure(
+                name, emulator, _prompts(args.items, 1), Limits(args.workers, attempts=args.attempts), args.cap
+            )
+        print(
+            f"| {name} | {m.done} | {m.statuses.get(503, 0)} | {m.statuses.get(429, 0)} | {m.wall_s:.1f} | "
+            f"{m.wall_s / clean.wall_s:.2f} |"
+        )
+    print(f"({_load()} after the runs)")
+
+
+SCENARIOS = {"throughput": throughput, "ratelimit": ratelimit, "faults": faults}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--items", type=int, help="default: 5,000 (throughput), 1,200 (ratelimit), 1,000 (faults)")
+    parser.add_argument("--workers", type=int, help="default: 200 (throughput), 100 otherwise")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per reply (default 0.1)")
+    parser.add_argument("--rounds", type=int, default=2, help="throughput: interleaved rounds, best reported")
+    parser.add_argument("--schema", action="store_true", help="throughput: every request asks for structured JSON")
+    parser.add_argument("--saturate", action="store_true", help="throughput: then raise the workers to saturation")
+    parser.add_argument("--rpm", type=int, default=600, help="ratelimit: requests per minute")
+    parser.add_argument("--tpm", type=int, default=100_000, help="ratelimit: input tokens per minute")
+    parser.add_argument("--window", type=float, default=60.0, help="ratelimit: the emulator's quota window, seconds")
+    parser.add_argument("--fault-rate", type=float, default=0.25, help="faults: share of requests that fail")
+    parser.add_argument("--retry-delay", type=float, default=1.0, help="faults: the RetryInfo delay of the 429s")
+    parser.add_argument("--attempts", type=int, default=3, help="faults: attempts per item (default 3, as the peer's)")
+    parser.add_argument("--cap", type=float, default=180.0, help="ratelimit, faults: seconds before a run is stopped")
+    parser.add_argument("--only", nargs="*", help="run only the runners whose name contains one of these words")
+    args = parser.parse_args(argv)
+    defaults = {"throughput": (5_000, 200), "ratelimit": (1_200, 100), "faults": (1_000, 100)}[args.scenario]
+    args.items = args.items or defaults[0]
+    args.workers = args.workers or defaults[1]
+    SCENARIOS[args.scenario](args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

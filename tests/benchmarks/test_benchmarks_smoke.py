@@ -1,0 +1,42 @@
+"""The end-to-end benchmarks on a few items, so they do not rot: every runner completes every item.
+
+The figures themselves belong to ``make bench``; here only what could break silently is checked (an API a runner
+calls, the emulator process, the statuses it reports back).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+import end_to_end
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with end_to_end._emulator() as emulator:
+        yield emulator
+
+
+@pytest.mark.parametrize("name", [n for n in end_to_end.RUNNERS if "async-batch-llm" not in n])
+def test_every_runner_completes_every_item_and_the_emulator_counts_them(emulator, name):
+    measure = end_to_end._measure(name, emulator, end_to_end._prompts(6, 0), end_to_end.Limits(workers=3))
+    assert measure.completed == 6
+    assert measure.statuses == {200: 6}
+    assert measure.cpu_s > 0
+
+
+def test_runners_with_client_limits_complete(emulator):
+    limits = end_to_end.Limits(workers=3, rpm=60_000, tpm=10_000_000)
+    for name in ("ParallelBatchProcessor + GeminiStrategy", "nl.arun"):
+        assert end_to_end._measure(name, emulator, end_to_end._prompts(4, 1), limits).completed == 4
+
+
+def test_runners_with_a_schema_complete(emulator):
+    limits = end_to_end.Limits(workers=3, schema=end_to_end.Sentiment)
+    for name in ("hand-written Semaphore + gather", "ParallelBatchProcessor + GeminiStrategy"):
+        assert end_to_end._measure(name, emulator, end_to_end._prompts(4, 2), limits).completed == 4
