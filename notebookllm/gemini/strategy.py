@@ -311,7 +311,11 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             data = _load_json(text)
         if isinstance(self.response_schema, (dict, types.Schema)):
             return data
-        return self._output_adapter.validate_python(data)
+        output = self._output_adapter.validate_python(data)
+        # The SDK, sent the converted schema, parsed the reply as JSON data; the raw response carries the model
+        # instance, as when the SDK converts the schema itself (and as the store restores it).
+        response.parsed = output
+        return output
 
 
 def _sendable_contents(contents: list[types.Content]) -> types.ContentListUnion:
