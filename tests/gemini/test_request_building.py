@@ -7,6 +7,7 @@ fail if a cheaper form ever stops meaning the same request.
 from __future__ import annotations
 
 import enum
+import inspect
 
 import pydantic
 import pytest
@@ -37,7 +38,10 @@ def client() -> genai.Client:
 
 def _wire(client: genai.Client, contents, config) -> dict:
     params = types._GenerateContentParameters(model="gemini-2.5-flash", contents=contents, config=config)
-    wire = models._GenerateContentParameters_to_mldev(client._api_client, params, None, params)
+    convert = models._GenerateContentParameters_to_mldev
+    # google-genai 3.x passes the root object too; 1.x converters take (api_client, from_object, parent_object)
+    root = (params,) if len(inspect.signature(convert).parameters) > 3 else ()
+    wire = convert(client._api_client, params, None, *root)
     # an empty generationConfig object and none at all mean the same request
     return {key: value for key, value in wire.items() if value != {}}
 
