@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from ..core.redaction import redact
-from ..core.tokens import ZERO_USAGE
+from ..core.tokens import ZERO_USAGE, format_usd
 from .tables import key_value_html, key_value_text
 
 if TYPE_CHECKING:
@@ -148,14 +148,6 @@ class RunSummary:
 
     def _repr_html_(self) -> str:
         return key_value_html(self._lines())
-
-
-def format_usd(value: float | None) -> str:
-    """``$0.0123``; fractions of a cent keep six decimals; ``None`` is ``unknown``."""
-    if value is None:
-        return "unknown"
-    # Emulated and small runs cost fractions of a cent: keep their digits visible.
-    return f"${value:,.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
 
 
 def _counts(counter: dict[str, int]) -> str:
