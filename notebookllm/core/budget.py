@@ -32,7 +32,18 @@ from .errors import BudgetExceededError, ConfigurationError
 from .tokens import TokenUsage, format_usd
 from .work_item import LLMWorkItem
 
-__all__ = ["Budget", "Charge"]
+__all__ = ["Budget", "Charge", "check_caps"]
+
+
+def check_caps(max_cost: Any, max_tokens: Any) -> None:
+    """Raise :class:`ConfigurationError` unless each cap is ``None`` or a positive finite number (whole for
+    tokens)."""
+    if max_cost is not None and (
+        isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or not 0 < max_cost < math.inf
+    ):
+        raise ConfigurationError(f"max_cost must be a positive number of US dollars, got {max_cost!r}")
+    if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
+        raise ConfigurationError(f"max_tokens must be a positive number of tokens, got {max_tokens!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +84,7 @@ class Budget:
         max_tokens: int | None = None,
         estimate: Callable[[LLMWorkItem[Any, Any]], Charge],
     ) -> None:
-        if max_cost is not None and (
-            isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or not 0 < max_cost < math.inf
-        ):
-            raise ConfigurationError(f"max_cost must be a positive number of US dollars, got {max_cost!r}")
-        if max_tokens is not None and (
-            isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
-        ):
-            raise ConfigurationError(f"max_tokens must be a positive number of tokens, got {max_tokens!r}")
+        check_caps(max_cost, max_tokens)
         if max_cost is None and max_tokens is None:
             raise ConfigurationError("a Budget needs max_cost or max_tokens")
         if not callable(estimate):

@@ -434,8 +434,10 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     try:
                         hold = await budget.reserve(item)
                     except BudgetExceededError as exc:
+                        # An item never sent cost nothing: its row says $0, not "unknown".
+                        spent = _with_cost(metadata, 0.0 if cost is None else cost)
                         result = self._failure(
-                            item, exc, _OVER_BUDGET, attempt, usage, metadata, t0, started_at, rate_limit_waits
+                            item, exc, _OVER_BUDGET, attempt, usage, spent, t0, started_at, rate_limit_waits
                         )
                         break
                 if self._halted is not None:  # checked after any cooldown wait, right before sending

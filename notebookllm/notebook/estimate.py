@@ -216,17 +216,24 @@ class _Counter:
         self._gate = asyncio.Semaphore(workers)
 
     async def count(self, text: str) -> int:
-        async with self._gate:
-            reply = await self._strategy.client.aio.models.count_tokens(model=self._strategy.model, contents=text)
-        return int(reply.total_tokens or 0)
+        return await _count(self._gate, self._strategy, text)
 
     async def system_tokens(self) -> int:
         system = self._strategy.config.system_instruction
-        if system is None:
-            return 0
-        async with self._gate:
-            reply = await self._strategy.client.aio.models.count_tokens(model=self._strategy.model, contents=system)
-        return int(reply.total_tokens or 0)
+        return 0 if system is None else await _count(self._gate, self._strategy, system)
+
+
+async def count_tokens(requests: Sequence[tuple[Any, Any]], workers: int) -> list[int]:
+    """countTokens of each ``(GeminiStrategy, contents)`` on the strategy's client and model, at most ``workers``
+    calls at once; the counts in order."""
+    gate = asyncio.Semaphore(workers)
+    return list(await asyncio.gather(*(_count(gate, strategy, contents) for strategy, contents in requests)))
+
+
+async def _count(gate: asyncio.Semaphore, strategy: Any, contents: Any) -> int:
+    async with gate:
+        reply = await strategy.client.aio.models.count_tokens(model=strategy.model, contents=contents)
+    return int(reply.total_tokens or 0)
 
 
 async def _input_tokens(prompts: list[str], counter: _Counter, exact_limit: int, seed: int) -> tuple[int, int, int]:
