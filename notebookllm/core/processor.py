@@ -450,7 +450,12 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     break
                 attempt += 1
                 if observers:
-                    await self._emit(ProcessingEvent.ITEM_STARTED, {"item_id": item.item_id, "attempt": attempt})
+                    try:
+                        await self._emit(ProcessingEvent.ITEM_STARTED, {"item_id": item.item_id, "attempt": attempt})
+                    except BaseException:
+                        if hold is not None:  # cancelled before sending: a budget outliving the run stays exact
+                            budget.release(hold)  # type: ignore[union-attr]
+                        raise
                 ctx = AttemptContext(item.item_id, attempt)
                 token = _enter(ctx)
                 used: TokenUsage | None = None

@@ -62,6 +62,7 @@ class GeminiSpend:
     ) -> GeminiSpend:
         """Check that every strategy can be estimated; raises :class:`ConfigurationError` (before any request)."""
         from ..gemini import GeminiCachedStrategy, GeminiStrategy
+        from ..gemini.pricing import price_for
 
         outputs: dict[int, int] = {}
         for item in items:
@@ -73,6 +74,10 @@ class GeminiSpend:
                     f"max_cost= / max_tokens= estimate Gemini requests: {type(strategy).__name__} is not supported "
                     "(a GeminiCachedStrategy's context cache is not estimated yet); for other strategies give "
                     "ParallelBatchProcessor a core Budget with your own estimate"
+                )
+            if max_cost is not None and price_for(strategy.model) is None:
+                raise ConfigurationError(
+                    f"max_cost=: no price for model {strategy.model!r}; add one with nl.gemini.set_price(...)"
                 )
             outputs[id(strategy)] = _output_bound(strategy, store)
         return cls({"max_cost": max_cost, "max_tokens": max_tokens}, outputs, workers)

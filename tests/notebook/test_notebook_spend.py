@@ -10,6 +10,7 @@ import pytest
 
 import notebookllm as nl
 from notebookllm import BudgetExceededError, ConfigurationError, TokenUsage
+from notebookllm.core.tokens import format_usd
 from notebookllm.gemini import GeminiStrategy, estimate_cost
 from notebookllm.notebook.progress import TextProgress
 from notebookllm.store import Store
@@ -82,7 +83,7 @@ async def test_a_cap_stops_500_rows_part_way_and_a_higher_cap_sends_exactly_the_
     assert frame["cost_usd"].sum() == pytest.approx(spent, rel=1e-9)
     summary = first.summary()
     assert summary.budget == first.budget
-    assert f"/ {nl.notebook.results.format_usd(cap)}" in summary.budget
+    assert f"/ {format_usd(cap)}" in summary.budget
     assert f"{500 - sent:,} rows not sent" in summary.budget and "budget" in str(summary)
 
     emulator.reset_log()
@@ -138,11 +139,13 @@ async def test_compare_caps_all_its_variants_together(emulator_client, emulator,
         ({"max_tokens": 0}, "max_tokens must be a positive"),
         ({"max_cost": 1.0, "mode": "batch"}, "not supported with mode='batch'"),
         ({"max_cost": 1.0, "bounded": False}, "set max_output_tokens"),
+        ({"max_cost": 1.0, "model": "my-tuned-model"}, "no price for model 'my-tuned-model'"),
     ],
 )
 async def test_bad_caps_fail_before_any_request(emulator_client, emulator, store, options, message) -> None:
     bounded = options.pop("bounded", True)
-    strategy = _strategy(emulator_client) if bounded else GeminiStrategy(emulator_client, MODEL)
+    model = options.pop("model", MODEL)
+    strategy = GeminiStrategy(emulator_client, model, max_output_tokens=MAX_OUTPUT if bounded else None)
     emulator.reset_log()
     with pytest.raises(ConfigurationError, match=message):
         await nl.arun(_reviews(3), prompt=PROMPT, strategy=strategy, store=store, progress=False, **options)
