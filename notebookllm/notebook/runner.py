@@ -245,7 +245,9 @@ async def arun(
         mode: ``"online"`` (requests as above) or ``"batch"``: the rows the store does not answer go to the Gemini
             Batch API as one job at the batch price (one ``GeminiStrategy``; the progress display shows the job's
             state). Interrupted, the job goes on; running the same call again re-attaches to it instead of
-            submitting it again (the job ledger in the store).
+            submitting it again (the job ledger in the store). ``"auto"``: online or batch, chosen from how long
+            the rows the store does not answer would take online at these limits, and said in one line before
+            anything is sent (see :mod:`notebookllm.notebook.auto`).
         max_cost / max_tokens: a spend cap in US dollars / tokens (input + output + thinking) for what this run
             sends; rows the store answers are free. No request is sent whose estimated cost (countTokens of its
             prompt, ``max_output_tokens`` or the store's longest reply; see :mod:`notebookllm.notebook.spend`)
@@ -279,13 +281,19 @@ async def arun(
     )
     if strategy is not None and model is not None:
         raise ConfigurationError("pass either strategy= or model=, not both")
-    if mode not in ("online", "batch"):
-        raise ConfigurationError(f"mode must be 'online' or 'batch', got {mode!r}")
+    if mode not in ("online", "batch", "auto"):
+        raise ConfigurationError(f"mode must be 'online', 'batch' or 'auto', got {mode!r}")
     check_online_caps(options, mode)
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
     _warn_renamed_columns(inputs)
+    if mode == "auto":
+        from .auto import choose_mode
+
+        choice = choose_mode(items, options)
+        print(choice)  # one line, before anything is sent: what was chosen and why
+        mode = choice.mode
     if mode == "batch" and not options.config.dry_run:
         outcome = await run_batch_items(items, options)
         return outcome.results_for(inputs, items, options)
