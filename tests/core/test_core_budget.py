@@ -136,3 +136,20 @@ def test_a_dry_run_spends_nothing() -> None:
             return await processor.process_all()
 
     assert run_virtual(main()).succeeded == 3 and budget.spent_usd == 0
+
+
+def test_attempts_cut_short_by_an_interrupt_count_at_their_estimate() -> None:
+    strategy = Billed()
+    budget = Budget(max_cost=1.0, estimate=lambda item: ESTIMATE)
+
+    async def main():
+        task = asyncio.ensure_future(_run(strategy, budget, 10, workers=4))
+        await asyncio.sleep(0.5)  # four attempts in flight, none answered
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run_virtual(main())
+    assert len(strategy.calls) == 4
+    # The provider may have answered and billed them: counted at their estimate, nothing left in flight.
+    assert budget.spent_usd == pytest.approx(0.04) and budget.in_flight_usd == 0 and budget.in_flight_tokens == 0
