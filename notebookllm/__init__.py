@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from .core.attempt import AttemptContext, current_attempt
 from .core.backoff import backoff_delay
+from .core.budget import Budget, Charge
 from .core.classification import DefaultErrorClassifier, ErrorClassifier, ErrorInfo
 from .core.config import ProcessorConfig, RateLimitConfig, RetryConfig
 from .core.errors import (
+    BudgetExceededError,
     ConfigurationError,
     FrameworkTimeoutError,
     InvalidWorkItemError,
@@ -190,8 +192,11 @@ __all__ = [
     "BatchReply",
     "BatchRequestsFailedError",
     "BatchResult",
+    "Budget",
+    "BudgetExceededError",
     "CacheMode",
     "CacheVanishedError",
+    "Charge",
     "Comparison",
     "ConfigurationError",
     "ConfusionMatrix",

@@ -8,6 +8,7 @@ against the builtin types keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "BudgetExceededError",
     "ConfigurationError",
     "FrameworkTimeoutError",
     "InvalidWorkItemError",
@@ -49,3 +50,10 @@ class ItemCancelledError(NotebookLLMError):
 class LLMProviderError(NotebookLLMError):
     """A provider could not do what was asked: a batch job or some of its requests failed, a cancellation was
     refused (the seed guide's ``LLMProviderError``; provider-specific errors derive from it)."""
+
+
+class BudgetExceededError(NotebookLLMError):
+    """An item was not sent: its estimated cost would have taken the run past its ``max_cost`` / ``max_tokens``.
+
+    Nothing was requested for it; a rerun with a higher cap sends it (the store answers the rows already done).
+    """

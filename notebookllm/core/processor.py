@@ -21,6 +21,8 @@ How it runs: ``min(max_workers, items)`` worker tasks take items in submission o
 
 * rate limit: every worker pauses (one shared cooldown), then a ramp; the wait does not use an attempt;
 * quota exhausted / not retryable / attempts used up: the item fails;
+* with a :class:`Budget`, an attempt whose estimated cost cannot fit fails its item (``BudgetExceededError``)
+  without a request; one that fits only once the attempts in flight are billed waits for them;
 * an error whose ``ErrorInfo.scope`` is ``"run"`` (an invalid key, a retired model, a spent daily quota): the item
   fails and so does every item not yet sent, with the same error, without a request; finished items are kept;
 * otherwise: exponential backoff, then the next attempt.
@@ -42,10 +44,17 @@ from typing import Any, Generic
 
 from .attempt import AttemptContext, _enter, _exit
 from .backoff import backoff_delay
+from .budget import Budget
 from .classification import DefaultErrorClassifier, ErrorClassifier, ErrorInfo
 from .config import ProcessorConfig
 from .deadline import Deadline
-from .errors import ConfigurationError, FrameworkTimeoutError, InvalidWorkItemError, ItemCancelledError
+from .errors import (
+    BudgetExceededError,
+    ConfigurationError,
+    FrameworkTimeoutError,
+    InvalidWorkItemError,
+    ItemCancelledError,
+)
 from .events import BaseObserver, ProcessingEvent
 from .middleware import BaseMiddleware
 from .rate_limit import RateGate
@@ -66,6 +75,7 @@ _DEFAULT_CLASSIFIER = DefaultErrorClassifier()
 _PREPARE_FAILED = ErrorInfo(retryable=False, category="prepare")
 _CANCELLED = ErrorInfo(retryable=False, category="cancelled")
 _CLASSIFIER_FAILED = ErrorInfo(retryable=False, category="unknown")
+_OVER_BUDGET = ErrorInfo(retryable=False, category="budget")
 # Most attempts annotate nothing; sharing one read-only empty mapping saves a dict per kept result.
 _NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 # BaseExceptions that stop the whole run rather than fail one item.
@@ -148,6 +158,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             ``default_error_classifier()``, else :class:`DefaultErrorClassifier`.
         middlewares: :class:`BaseMiddleware` hooks around each item.
         observers: :class:`BaseObserver` receivers of :class:`ProcessingEvent` s (e.g. ``MetricsObserver``).
+        budget: a :class:`Budget` checked right before each attempt is sent (a spend cap); ``None``: no cap.
 
     After the run, :attr:`result` holds the :class:`BatchResult` — also after a cancellation, with
     ``interrupted=True`` and an :class:`ItemCancelledError` result for every unfinished item.
@@ -161,12 +172,17 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         error_classifier: ErrorClassifier | None = None,
         middlewares: Iterable[BaseMiddleware] = (),
         observers: Iterable[BaseObserver] = (),
+        budget: Budget | None = None,
     ) -> None:
         if config is None:
             config = ProcessorConfig()
         if not isinstance(config, ProcessorConfig):
             raise ConfigurationError(f"config must be a ProcessorConfig, got {type(config).__name__}")
+        if budget is not None and not isinstance(budget, Budget):
+            raise ConfigurationError(f"budget must be a Budget, got {type(budget).__name__}")
         self.config = config
+        # A dry run sends nothing, so it spends nothing.
+        self._budget = None if config.dry_run else budget
         self.result: BatchResult[TOutput, TContext] | None = None
         self._post_processor = post_processor
         self._classifier = error_classifier
@@ -269,6 +285,8 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
 
     def _start(self) -> asyncio.Task[BatchResult[TOutput, TContext]]:
         if self._driver is None:
+            if self._budget is not None:
+                self._budget.check(self._items)  # a bad estimator is a ConfigurationError before any request
             self._driver = asyncio.get_running_loop().create_task(self._drive())
         return self._driver
 
@@ -387,6 +405,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         config = self.config
         retry = config.retry
         gate = self._gate
+        budget = self._budget
         observers = self._observers
         started_at = time.time()
         t0 = loop.time()
@@ -410,7 +429,20 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             while True:
                 if not gate.passthrough and await gate.acquire(gate.token_estimate(item.prompt)) and observers:
                     await self._emit(ProcessingEvent.COOLDOWN_ENDED, {})
+                hold = None
+                if budget is not None:
+                    try:
+                        hold = await budget.reserve(item)
+                    except BudgetExceededError as exc:
+                        # An item never sent cost nothing: its row says $0, not "unknown".
+                        spent = _with_cost(metadata, 0.0 if cost is None else cost)
+                        result = self._failure(
+                            item, exc, _OVER_BUDGET, attempt, usage, spent, t0, started_at, rate_limit_waits
+                        )
+                        break
                 if self._halted is not None:  # checked after any cooldown wait, right before sending
+                    if hold is not None:
+                        budget.release(hold)  # type: ignore[union-attr]
                     error, info = self._halted
                     result = self._failure(
                         item, error, info, attempt, usage, metadata, t0, started_at, rate_limit_waits
@@ -418,9 +450,16 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     break
                 attempt += 1
                 if observers:
-                    await self._emit(ProcessingEvent.ITEM_STARTED, {"item_id": item.item_id, "attempt": attempt})
+                    try:
+                        await self._emit(ProcessingEvent.ITEM_STARTED, {"item_id": item.item_id, "attempt": attempt})
+                    except BaseException:
+                        if hold is not None:  # cancelled before sending: a budget outliving the run stays exact
+                            budget.release(hold)  # type: ignore[union-attr]
+                        raise
                 ctx = AttemptContext(item.item_id, attempt)
                 token = _enter(ctx)
+                used: TokenUsage | None = None
+                error = None
                 try:
                     output, raw_usage = await self._call(item, attempt, state)
                     used = TokenUsage.coerce(raw_usage) if raw_usage is not None else ctx.billed or ZERO_USAGE
@@ -451,6 +490,12 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     break
                 finally:
                     _exit(token)
+                    if hold is not None:
+                        # Ended without an answer or an error reply (timed out, cancelled): maybe billed.
+                        unsure = (used is None and error is None) or isinstance(error, FrameworkTimeoutError)
+                        budget.settle(  # type: ignore[union-attr]
+                            hold, ctx.metadata.get("cost_usd"), used or ctx.billed, unsure=unsure
+                        )
                 usage = _add(usage, ctx.billed)
                 cost = _add_cost(cost, ctx.metadata)
                 metadata = _with_cost(ctx.metadata, cost)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TokenUsage", "TokenUsageLike"]
+__all__ = ["TokenUsage", "TokenUsageLike", "format_usd"]
 
 _FIELDS = ("input_tokens", "output_tokens", "total_tokens", "cached_input_tokens", "thoughts_tokens")
 
@@ -95,3 +95,11 @@ class TokenUsage:
 ZERO_USAGE = TokenUsage()
 
 TokenUsageLike = TokenUsage | Mapping[str, Any]
+
+
+def format_usd(value: float | None) -> str:
+    """``$0.0123``; fractions of a cent keep six decimals; ``None`` is ``unknown``."""
+    if value is None:
+        return "unknown"
+    # Emulated and small runs cost fractions of a cent: keep their digits visible.
+    return f"${value:,.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"

@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import hashlib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class LogRecord(NamedTuple):
     """One request. ``endpoint`` is e.g. ``generateContent``, ``cachedContents.create``, ``batches.get``;
     ``model`` a bare model id or None; ``started_at`` epoch seconds (real time); ``key_fingerprint`` the first
-    8 hex digits of sha256(api key), or None without a key."""
+    8 hex digits of sha256(api key), or None without a key; ``usage`` the ``usageMetadata`` a generation reply
+    billed (what the emulator charged for it), None for other requests and error replies."""
 
     method: str
     path: str
@@ -25,6 +26,7 @@ class LogRecord(NamedTuple):
     started_at: float
     duration_s: float
     key_fingerprint: str | None
+    usage: dict[str, Any] | None = None
 
 
 def fingerprint(api_key: str | None) -> str | None:
@@ -48,8 +50,11 @@ class RequestLog:
         started_at: float,
         duration_s: float,
         key_fingerprint: str | None,
+        usage: dict[str, Any] | None = None,
     ) -> None:
-        self._records.append(LogRecord(method, path, endpoint, model, status, started_at, duration_s, key_fingerprint))
+        self._records.append(
+            LogRecord(method, path, endpoint, model, status, started_at, duration_s, key_fingerprint, usage)
+        )
 
     def records(self) -> list[LogRecord]:
         """A snapshot copy."""

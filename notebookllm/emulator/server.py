@@ -9,6 +9,7 @@ checks, Google JSON errors, faults, quotas, latency and the request log.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import json
 import time
@@ -48,6 +49,8 @@ _BAD_KEY_DETAILS = [
 ]
 _NON_JSON_BODY = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
 _SSE_CHUNKS = 3
+# The usageMetadata of the reply being served, for the request log (each request runs in its own task and context).
+_billed: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("emulator_billed", default=None)
 
 
 class _Prepared(NamedTuple):
@@ -137,6 +140,7 @@ class EmulatorServer:
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
         endpoint = request.match_info.route.name or "unknown"
         status = 500
+        _billed.set(None)
         try:
             # upload chunks carry no key: the session id in the upload URL is the credential;
             # an unknown path is a 404 whatever the key
@@ -168,6 +172,7 @@ class EmulatorServer:
                 started,
                 time.perf_counter() - t0,
                 fingerprint(key),
+                _billed.get() if status == 200 else None,
             )
         if not response.prepared:
             response.headers[EMULATOR_HEADER] = "1"
@@ -230,7 +235,9 @@ class EmulatorServer:
         return state.scripts.take(prompt) or state.random_faults.draw()
 
     def _respond(self, prepared: _Prepared) -> dict[str, Any]:
-        return self.state.generator.respond(prepared.model, prepared.body, prepared.markers)
+        reply = self.state.generator.respond(prepared.model, prepared.body, prepared.markers)
+        _billed.set(reply.get("usageMetadata"))
+        return reply
 
     async def _generate(self, request: web.Request) -> web.StreamResponse:
         prepared = await self._prepare_generation(request)

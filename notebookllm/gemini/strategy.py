@@ -371,6 +371,11 @@ def _service_tier(response: types.GenerateContentResponse, config: types.Generat
     traffic = _enum_name(getattr(response.usage_metadata, "traffic_type", None))
     if traffic in _TRAFFIC_TIERS:
         return _TRAFFIC_TIERS[traffic]
+    return requested_service_tier(config)
+
+
+def requested_service_tier(config: types.GenerateContentConfig) -> str | None:
+    """The service tier a request asks for (``"flex"``, ``"priority"``, ...); ``None``: standard."""
     return _enum_name(getattr(config, "service_tier", None))
 
 

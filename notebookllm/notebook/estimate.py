@@ -105,7 +105,8 @@ class Estimate:
             ("cost as a batch job", format_usd(self.batch_cost_usd) + only_input),
             (
                 "wall time online",
-                f"{_duration(self.wall_s)} ({self.limit}; {self.latency_s:.2f}s per request, {self.latency_source})",
+                f"{duration_text(self.wall_s)} ({self.limit}; {self.latency_s:.2f}s per request, "
+                f"{self.latency_source})",
             ),
             *(("note", note) for note in self.notes),
         ]
@@ -159,13 +160,9 @@ async def aestimate(
         raise ConfigurationError(f"exact_limit must be a positive number of prompts, got {exact_limit!r}")
     _, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
 
-    store_obj = _open_store(options)
+    store_obj = open_store(options)
     history = store_obj.recent_replies(strategy.model, limit=_HISTORY) if store_obj is not None else []
-    free: dict[str, Any] = {}
-    # Without a stored reply of the model no row can be free: skip keying every row (the costly part).
-    if store_obj is not None and options.cache in ("rw", "read") and history:
-        session = store_obj.begin_run(items, run_fingerprint=run_fingerprint(items), cache_mode="read")
-        free = session.finished
+    free = answered_by_store(items, store_obj, options, history)
     pending = [item for item in items if item.item_id not in free]
 
     cached = isinstance(strategy, GeminiCachedStrategy)
@@ -177,11 +174,9 @@ async def aestimate(
     per_reply, source = _output_per_reply(list(free.values()), history, strategy.config.max_output_tokens)
     output_tokens = None if per_reply is None else round(per_reply * len(pending))
     usage = TokenUsage(input_tokens=input_tokens, output_tokens=output_tokens or 0)
-    latencies = [lat for _, lat in history if lat is not None and not math.isnan(lat)]
-    latency = statistics.median(latencies) if latencies else DEFAULT_LATENCY_S
-    latency_source = f"median of {len(latencies):,} stored replies" if latencies else "assumed: no stored reply yet"
+    latency, latency_source = typical_latency(history)
     tokens_per_request = (input_tokens + (output_tokens or 0)) / len(pending) if pending else 0.0
-    wall, limit = _wall_time(len(pending), latency, tokens_per_request, options)
+    wall, limit = wall_time(len(pending), latency, tokens_per_request, options)
     return Estimate(
         model=strategy.model,
         rows=len(items),
@@ -216,17 +211,24 @@ class _Counter:
         self._gate = asyncio.Semaphore(workers)
 
     async def count(self, text: str) -> int:
-        async with self._gate:
-            reply = await self._strategy.client.aio.models.count_tokens(model=self._strategy.model, contents=text)
-        return int(reply.total_tokens or 0)
+        return await _count(self._gate, self._strategy, text)
 
     async def system_tokens(self) -> int:
         system = self._strategy.config.system_instruction
-        if system is None:
-            return 0
-        async with self._gate:
-            reply = await self._strategy.client.aio.models.count_tokens(model=self._strategy.model, contents=system)
-        return int(reply.total_tokens or 0)
+        return 0 if system is None else await _count(self._gate, self._strategy, system)
+
+
+async def count_tokens(requests: Sequence[tuple[Any, Any]], workers: int) -> list[int]:
+    """countTokens of each ``(GeminiStrategy, contents)`` on the strategy's client and model, at most ``workers``
+    calls at once; the counts in order."""
+    gate = asyncio.Semaphore(workers)
+    return list(await asyncio.gather(*(_count(gate, strategy, contents) for strategy, contents in requests)))
+
+
+async def _count(gate: asyncio.Semaphore, strategy: Any, contents: Any) -> int:
+    async with gate:
+        reply = await strategy.client.aio.models.count_tokens(model=strategy.model, contents=contents)
+    return int(reply.total_tokens or 0)
 
 
 async def _input_tokens(prompts: list[str], counter: _Counter, exact_limit: int, seed: int) -> tuple[int, int, int]:
@@ -280,8 +282,8 @@ def _output_per_reply(
     return mean, source
 
 
-def _wall_time(rows: int, latency: float, tokens_per_request: float, options: RunOptions) -> tuple[float, str]:
-    """Seconds to send ``rows`` requests, and the limit that sets the pace."""
+def wall_time(rows: int, latency: float, tokens_per_request: float, options: RunOptions) -> tuple[float, str]:
+    """Seconds to send ``rows`` requests online at ``options``' limits, and the limit that sets the pace."""
     limits = options.config.rate_limit
     rates = {f"max_workers={options.config.max_workers}": options.config.max_workers / latency}
     if limits.requests_per_minute:
@@ -294,7 +296,8 @@ def _wall_time(rows: int, latency: float, tokens_per_request: float, options: Ru
     return max(latency, rows / rates[binding]), f"paced by {binding}"
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """``"12.3s"``, ``"4.5 min"`` or ``"2.1 h"``."""
     if seconds < 90:
         return f"{seconds:.1f}s"
     if seconds < 5400:
@@ -302,7 +305,26 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _open_store(options: RunOptions) -> Any:
+def answered_by_store(
+    items: Sequence[Any], store: Any, options: RunOptions, history: list[tuple[int, float | None]]
+) -> dict[str, Any]:
+    """Item id → the result the store holds for it (read only: nothing is claimed or written)."""
+    # Without a stored reply of the model no row can be free: skip keying every row (the costly part).
+    if store is None or options.cache not in ("rw", "read") or not history:
+        return {}
+    return store.begin_run(items, run_fingerprint=run_fingerprint(items), cache_mode="read").finished
+
+
+def typical_latency(history: list[tuple[int, float | None]]) -> tuple[float, str]:
+    """Seconds per request (the median of the stored replies, else :data:`DEFAULT_LATENCY_S`) and its source."""
+    latencies = [lat for _, lat in history if lat is not None and not math.isnan(lat)]
+    if not latencies:
+        return DEFAULT_LATENCY_S, "assumed: no stored reply yet"
+    return statistics.median(latencies), f"median of {len(latencies):,} stored replies"
+
+
+def open_store(options: RunOptions) -> Any:
+    """The store ``options`` name (``None`` with ``cache="off"``)."""
     if options.cache == "off":
         return None
     from ..store import Store

@@ -29,6 +29,7 @@ from ..environment import in_jupyter_kernel, progress_kind
 from .results import format_usd
 
 if TYPE_CHECKING:
+    from ..core.budget import Budget
     from ..core.classification import ErrorInfo
     from ..core.results import WorkItemResult
 
@@ -58,6 +59,7 @@ class ProgressState:
     ``retries`` the extra attempts finished items took (rate-limit waits included). ``in_flight`` is estimated
     from the workers, the items left and those waiting. Tokens and cost count what this run was billed (not
     what the cache answered). ``phase`` is shown ahead of the counts when set (a batch job's state).
+    ``budget`` is the spend cap's spent / cap (``"$0.0400 / $0.05"``) when the run has one.
     """
 
     total: int = 0
@@ -81,6 +83,7 @@ class ProgressState:
     items_per_s: float = 0.0
     eta_s: float | None = None
     phase: str = ""
+    budget: str = ""
 
     @property
     def cooling_down(self) -> bool:
@@ -107,11 +110,12 @@ class ProgressState:
         return " · ".join(parts)
 
     def tokens_text(self) -> str:
-        """``"tokens 12,345 in / 4,567 out / 0 cached · $0.0123"``."""
-        return (
+        """``"tokens 12,345 in / 4,567 out / 0 cached · $0.0123"`` (and ``" · budget $0.0123 / $0.05"``)."""
+        text = (
             f"tokens {self.input_tokens:,} in / {self.output_tokens:,} out / {self.cached_tokens:,} cached"
             f" · {format_usd(self.cost_usd)}"
         )
+        return f"{text} · budget {self.budget}" if self.budget else text
 
     def line(self) -> str:
         """The whole state on one line: ``"done 100% | 10/10 · ... | tokens ... · $0.0012 | 1 rate-limit cooldown"``."""
@@ -163,6 +167,7 @@ class Progress:
         self._retryable_failures = 0
         self._settled_failures = 0
         self._ticker: asyncio.Task[None] | None = None
+        self._budget: Budget | None = None
         # Finished results wait here until the next draw counts them: per item the runner only appends.
         self._unseen: list[WorkItemResult] = []
         #: ``item_finished(result)``: ``result`` is final for its item (queued; counted at the next draw).
@@ -196,6 +201,10 @@ class Progress:
                 self.state.cooldowns += 1
                 self.refresh()  # at once, not at the next tick (a burst of 429s draws once)
 
+    def set_budget(self, budget: Budget) -> None:
+        """Show ``budget``'s spent / cap with the tokens, from the next draw on."""
+        self._budget = budget
+
     def set_phase(self, phase: str) -> None:
         """Show what the run waits for (e.g. a batch job's state) ahead of the counts, drawn at once."""
         self.state.phase = phase
@@ -226,6 +235,8 @@ class Progress:
         """Count the results finished since the last draw, recompute the derived values and draw."""
         self._count_new()
         s = self.state
+        if self._budget is not None:
+            s.budget = self._budget.text()
         if self._loop is not None:
             now = self._loop.time()
             s.elapsed_s = now - self._started_at

@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from ..core.redaction import redact
-from ..core.tokens import ZERO_USAGE
+from ..core.tokens import ZERO_USAGE, format_usd
 from .tables import key_value_html, key_value_text
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ RESULT_DTYPES: dict[str, str] = {
     "output_tokens": "int64",
     "cached_tokens": "int64",
     "thoughts_tokens": "int64",
+    "cost_usd": "float64",
     "latency_s": "float64",
     "from_cache": "bool",
 }
@@ -82,7 +83,8 @@ class RunSummary:
     ``safety`` maps a harm category to ``{probability: rows}``; ``finish_reasons`` and ``error_types`` map a
     value to its number of rows. ``cache_saving_usd`` is what cache hits (implicit or explicit) saved against the
     full input price; ``cache_storage_usd`` what the run's explicit context caches cost to store (not in
-    ``cost_usd``); both ``None`` when there was none.
+    ``cost_usd``); both ``None`` when there was none. ``budget``: a capped run's spent / cap and the rows it did
+    not send (``None`` without a cap).
     """
 
     total: int
@@ -105,6 +107,7 @@ class RunSummary:
     cache_saving_usd: float | None = None
     cache_storage_usd: float | None = None
     store_warning: str | None = None
+    budget: str | None = None
 
     @property
     def success_rate(self) -> float:
@@ -126,6 +129,8 @@ class RunSummary:
             ),
             ("cost", format_usd(self.cost_usd)),
         ]
+        if self.budget:
+            rows.append(("budget", self.budget))
         if self.cache_storage_usd is not None:
             rows.append(("cache storage", format_usd(self.cache_storage_usd)))
         if self.cache_saving_usd is not None:
@@ -148,14 +153,6 @@ class RunSummary:
 
     def _repr_html_(self) -> str:
         return key_value_html(self._lines())
-
-
-def format_usd(value: float | None) -> str:
-    """``$0.0123``; fractions of a cent keep six decimals; ``None`` is ``unknown``."""
-    if value is None:
-        return "unknown"
-    # Emulated and small runs cost fractions of a cent: keep their digits visible.
-    return f"${value:,.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
 
 
 def _counts(counter: dict[str, int]) -> str:
@@ -182,6 +179,7 @@ class Results:
         progress: Any = None,
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
         store_warning: str | None = None,
+        budget: str | None = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -193,6 +191,8 @@ class Results:
         self._rerun = rerun
         #: Set while the store's file was not taking results at the end of the run (they are kept in memory).
         self.store_warning = store_warning
+        #: A capped run's spent / cap and the rows it did not send (``nl.run(max_cost=...)``), else ``None``.
+        self.budget = budget
 
     def __len__(self) -> int:
         return len(self.results)
@@ -264,6 +264,7 @@ class Results:
             safety=safety,
             **{key: math.fsum(values) if values else None for key, values in cache_costs.items()},
             store_warning=self.store_warning,
+            budget=self.budget,
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
@@ -338,6 +339,7 @@ class Results:
             "progress": self.progress,
             "rerun": self._rerun,
             "store_warning": self.store_warning,
+            "budget": self.budget,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 
@@ -382,7 +384,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
     safety = [(columns[c], category) for c, category in SAFETY_COLUMNS.items()]
     in_tok, out_tok = columns["input_tokens"], columns["output_tokens"]
     cached_tok, thought_tok = columns["cached_tokens"], columns["thoughts_tokens"]
-    latency, from_cache = columns["latency_s"], columns["from_cache"]
+    latency, from_cache, row_cost = columns["latency_s"], columns["from_cache"], columns["cost_usd"]
     # One pass of plain list appends: the per-row cost that decides how long 100,000 rows take.
     for r in results:
         out = r.output
@@ -406,6 +408,8 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
         out_tok.append(usage.output_tokens)
         cached_tok.append(usage.cached_input_tokens)
         thought_tok.append(usage.thoughts_tokens)
+        cost = md.get("cost_usd")
+        row_cost.append(math.nan if cost is None else cost)
         latency.append(math.nan if r.latency_s is None else r.latency_s)
         from_cache.append(bool(r.from_cache))
 

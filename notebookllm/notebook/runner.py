@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..core.budget import check_caps
 from ..core.classification import DefaultErrorClassifier, ErrorClassifier, ErrorInfo
 from ..core.config import ProcessorConfig, RateLimitConfig, RetryConfig
 from ..core.errors import ConfigurationError, ItemCancelledError
@@ -46,7 +47,9 @@ from .progress import Progress, check_progress_option, make_progress
 from .results import RESULT_DTYPES, Results
 
 if TYPE_CHECKING:
+    from ..core.budget import Budget
     from ..store import RunSession, Store
+    from .spend import GeminiSpend
 
 __all__ = ["RunInterruptedWarning", "RunOptions", "arun", "run"]
 
@@ -68,6 +71,13 @@ class RunOptions:
     error_classifier: ErrorClassifier | None = None
     middlewares: tuple[BaseMiddleware, ...] = ()
     observers: tuple[BaseObserver, ...] = ()
+    max_cost: float | None = None
+    max_tokens: int | None = None
+
+    @property
+    def capped(self) -> bool:
+        """A spend cap is set (and the run sends requests: a dry run spends nothing)."""
+        return (self.max_cost is not None or self.max_tokens is not None) and not self.config.dry_run
 
     @classmethod
     def build(
@@ -89,6 +99,8 @@ class RunOptions:
         error_classifier: ErrorClassifier | None = None,
         middlewares: Iterable[BaseMiddleware] = (),
         observers: Iterable[BaseObserver] = (),
+        max_cost: float | None = None,
+        max_tokens: int | None = None,
     ) -> RunOptions:
         """Validate the keyword options of ``nl.run``; raises :class:`ConfigurationError` naming the bad one."""
         retry = _override(retry or RetryConfig(), max_attempts=max_attempts)
@@ -102,6 +114,7 @@ class RunOptions:
             raise ConfigurationError(f"run must be a non-empty name, got {run!r}")
         if store is not None and not isinstance(store, (str, Path)) and not _is_store(store):
             raise ConfigurationError(f"store must be a path or a Store, got {type(store).__name__}")
+        check_caps(max_cost, max_tokens)
         return cls(
             config=config,
             progress=progress,
@@ -113,6 +126,8 @@ class RunOptions:
             error_classifier=error_classifier,
             middlewares=tuple(middlewares),
             observers=tuple(observers),
+            max_cost=max_cost,
+            max_tokens=max_tokens,
         )
 
     def updated(self, **options: Any) -> RunOptions:
@@ -135,6 +150,8 @@ class RunOptions:
             "error_classifier": self.error_classifier,
             "middlewares": self.middlewares,
             "observers": self.observers,
+            "max_cost": self.max_cost,
+            "max_tokens": self.max_tokens,
         }
         unknown = set(options) - set(current) - {"max_attempts", "rpm", "tpm"}
         if unknown:
@@ -196,6 +213,8 @@ async def arun(
     middlewares: Iterable[BaseMiddleware] = (),
     observers: Iterable[BaseObserver] = (),
     mode: str = "online",
+    max_cost: float | None = None,
+    max_tokens: int | None = None,
 ) -> Results:
     """Run ``prompt`` over every row of ``data`` and return :class:`Results` (one row per input, in order).
 
@@ -226,7 +245,15 @@ async def arun(
         mode: ``"online"`` (requests as above) or ``"batch"``: the rows the store does not answer go to the Gemini
             Batch API as one job at the batch price (one ``GeminiStrategy``; the progress display shows the job's
             state). Interrupted, the job goes on; running the same call again re-attaches to it instead of
-            submitting it again (the job ledger in the store).
+            submitting it again (the job ledger in the store). ``"auto"``: online or batch, chosen from how long
+            the rows the store does not answer would take online at these limits, and said in one line before
+            anything is sent (see :mod:`notebookllm.notebook.auto`).
+        max_cost / max_tokens: a spend cap in US dollars / tokens (input + output + thinking) for what this run
+            sends; rows the store answers are free. No request is sent whose estimated cost (countTokens of its
+            prompt, ``max_output_tokens`` or the store's longest reply; see :mod:`notebookllm.notebook.spend`)
+            would take the run past the cap, counting requests in flight at their estimate until billed. Rows
+            not sent fail with ``BudgetExceededError``; the progress display and ``summary()`` show spent / cap;
+            running the same call with a higher cap sends only those rows. Online only for now.
 
     Raises:
         ConfigurationError: a bad option or an option that does not fit the data — before any request.
@@ -249,19 +276,34 @@ async def arun(
         error_classifier=error_classifier,
         middlewares=middlewares,
         observers=observers,
+        max_cost=max_cost,
+        max_tokens=max_tokens,
     )
     if strategy is not None and model is not None:
         raise ConfigurationError("pass either strategy= or model=, not both")
-    if mode not in ("online", "batch"):
-        raise ConfigurationError(f"mode must be 'online' or 'batch', got {mode!r}")
+    if mode not in ("online", "batch", "auto"):
+        raise ConfigurationError(f"mode must be 'online', 'batch' or 'auto', got {mode!r}")
+    check_online_caps(options, mode)
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
     _warn_renamed_columns(inputs)
+    if mode == "auto":
+        from .auto import choose_mode
+
+        choice = choose_mode(items, options)
+        print(choice)  # one line, before anything is sent: what was chosen and why
+        mode = choice.mode
     if mode == "batch" and not options.config.dry_run:
         outcome = await run_batch_items(items, options)
         return outcome.results_for(inputs, items, options)
     return await _run_job(inputs, items, options)
+
+
+def check_online_caps(options: RunOptions, mode: str) -> None:
+    """A spend cap is for online runs for now: refuse it with ``mode="batch"`` before anything is sent."""
+    if options.capped and mode == "batch":
+        raise ConfigurationError("max_cost= / max_tokens= are not supported with mode='batch' yet: run online")
 
 
 def run(data: Data, **options: Any) -> Results:
@@ -304,6 +346,7 @@ class RunOutcome:
     wall_s: float
     progress: Progress | None
     store_warning: str | None = None
+    budget: str | None = None
 
     def results_for(
         self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
@@ -322,6 +365,7 @@ class RunOutcome:
                 interrupted=again.interrupted,
                 progress=again.progress,
                 store_warning=again.store_warning,
+                budget=again.budget,
             )
 
         return Results(
@@ -332,6 +376,7 @@ class RunOutcome:
             progress=self.progress,
             rerun=rerun,
             store_warning=self.store_warning,
+            budget=self.budget,
         )
 
 
@@ -349,6 +394,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     items = list(items)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
+    spend = _spend(items, options)  # a cap it cannot estimate is refused before the run begins
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     _remember_uploads_in_run_store(items, options)  # all items: a row another run leaves may come back here
@@ -356,6 +402,8 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     if progress is not None:
         progress.start(len(items), finished.values(), options.config.max_workers)
         _show_store_warning(progress, session)
+        if spend is not None:
+            progress.set_budget(spend.budget)
     fresh: dict[str, WorkItemResult[Any, Any]] = {}
     processor: ParallelBatchProcessor[Any, Any, Any] | None = None
     status = "failed"
@@ -363,7 +411,9 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
         to_run: list[LLMWorkItem[Any, Any]] | None = session.pending if session is not None else items
         while to_run is not None:
             if to_run:
-                processor = _processor(to_run, options, progress)
+                if spend is not None:
+                    await spend.count(to_run)
+                processor = _processor(to_run, options, progress, spend)
                 async with processor:
                     await processor.add_many(to_run)
                     # Results arrive here as they finish (no per-item events: those cost more than the whole display).
@@ -393,7 +443,8 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             RunInterruptedWarning,
             stacklevel=2,
         )
-    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session))
+    budget = None if spend is None else _budget_line(spend.budget)
+    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget)
 
 
 async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
@@ -493,7 +544,7 @@ async def _take_others(session: RunSession | None, progress: Progress | None) ->
 
 
 def _processor(
-    items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, progress: Progress | None
+    items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, progress: Progress | None, spend: GeminiSpend | None
 ) -> ParallelBatchProcessor[Any, Any, Any]:
     return ParallelBatchProcessor(
         options.config,
@@ -501,7 +552,34 @@ def _processor(
         error_classifier=_classifier(items, options, progress),
         middlewares=options.middlewares,
         observers=options.observers,
+        budget=None if spend is None else spend.budget,
     )
+
+
+def _spend(items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> GeminiSpend | None:
+    """The run's spend cap and its estimator, when it has one (the store's history bounds the replies)."""
+    if not options.capped:
+        return None
+    from .spend import GeminiSpend
+
+    store = None
+    if options.cache != "off":
+        from ..store import Store
+
+        store = options.store if _is_store(options.store) else Store.open(options.store)
+    return GeminiSpend.create(
+        items,
+        max_cost=options.max_cost,
+        max_tokens=options.max_tokens,
+        store=store,
+        workers=options.config.max_workers,
+    )
+
+
+def _budget_line(budget: Budget) -> str:
+    """``"$0.0480 / $0.05 · 12 rows not sent"``: what a capped run spent, and what it left for a higher cap."""
+    refused = f" · {budget.refused:,} row{'s' if budget.refused != 1 else ''} not sent" if budget.refused else ""
+    return budget.text() + refused
 
 
 def _store_warning(session: RunSession | None) -> str | None:

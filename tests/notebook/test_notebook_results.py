@@ -40,6 +40,7 @@ ISSUE_5_SCHEMA = {
     "output_tokens": "int64",
     "cached_tokens": "int64",
     "thoughts_tokens": "int64",
+    "cost_usd": "float64",  # issue 17: every row carries its own cost (NaN where no price is known)
     "latency_s": "float64",
     "from_cache": "bool",
 }

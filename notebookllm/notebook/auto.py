@@ -1,0 +1,75 @@
+"""``nl.run(..., mode="auto")``: online or a Batch API job, decided before anything is sent, and said in one line.
+
+The rows the store answers are free and decide nothing. For the rest, the run works out how long they would take
+online at its own limits (``max_workers``, ``rpm``, ``tpm``; the median latency of the store's replies of the model,
+else 1 s) — as ``nl.estimate`` does, without counting tokens. At :data:`BATCH_AFTER_S` (15 minutes) or more it
+chooses a batch job (half the price, ready within the Batch API's 24-hour target); below, online. It stays online
+whenever a batch job cannot do the run: nothing to send, a dry run, a spend cap, a strategy the Batch API does not
+take (anything but one plain ``GeminiStrategy``).
+
+Not yet: a ``deadline=``, a declared quota tier, or the limits a run observes (429s) as inputs to the choice.
+
+Example:
+    >>> results = nl.run(df, prompt="Classify: {review}", strategy=strategy, rpm=60, mode="auto")  # doctest: +SKIP
+    notebookllm: mode="auto" chose batch: 2,000 rows to send would take about 33.3 min online (paced by rpm=60) ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.work_item import LLMWorkItem
+from ..media.prompt import input_tokens
+from .estimate import answered_by_store, duration_text, open_store, typical_latency, wall_time
+from .runner import RunOptions
+
+__all__ = ["BATCH_AFTER_S", "ModeChoice", "choose_mode"]
+
+BATCH_AFTER_S = 15 * 60
+"""Rows that would take at least this long online (seconds) go to a batch job under ``mode="auto"``."""
+
+_HISTORY = 1000
+
+
+@dataclass(frozen=True)
+class ModeChoice:
+    """What ``mode="auto"`` chose (``"online"`` or ``"batch"``) and why; ``str()`` is the line it prints."""
+
+    mode: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f'notebookllm: mode="auto" chose {self.mode}: {self.reason}'
+
+
+def choose_mode(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> ModeChoice:
+    """Online or batch for ``items`` run with ``options`` (see the module docstring). Sends nothing."""
+    from ..gemini import GeminiCachedStrategy, GeminiStrategy
+
+    strategies = {id(item.strategy): item.strategy for item in items}
+    if options.config.dry_run:
+        return ModeChoice("online", "a dry run sends nothing")
+    store = open_store(options)
+    models = {s.model for s in strategies.values() if isinstance(s, GeminiStrategy)}
+    history = [reply for model in models for reply in store.recent_replies(model, limit=_HISTORY)] if store else []
+    free = answered_by_store(items, store, options, history)
+    pending = [item for item in items if item.item_id not in free]
+    if not pending:
+        return ModeChoice("online", f"the store answers all {len(items):,} rows, nothing to send")
+    if options.capped:
+        return ModeChoice("online", "a spend cap (max_cost= / max_tokens=) runs online")
+    (strategy, *others) = strategies.values()
+    if others or not isinstance(strategy, GeminiStrategy) or isinstance(strategy, GeminiCachedStrategy):
+        return ModeChoice("online", "a batch job takes one GeminiStrategy without a context cache")
+    latency, _ = typical_latency(history)
+    expected_output = options.config.rate_limit.expected_output_tokens
+    tokens = sum(input_tokens(item.prompt) for item in pending) / len(pending) + expected_output
+    seconds, limit = wall_time(len(pending), latency, tokens, options)
+    online = f"{len(pending):,} rows to send would take about {duration_text(seconds)} online ({limit})"
+    if free:
+        online += f"; {len(free):,} more the store answers"
+    if seconds >= BATCH_AFTER_S:
+        return ModeChoice("batch", f"{online}: a batch job costs half, ready within 24 h")
+    return ModeChoice("online", f"{online}, under {duration_text(BATCH_AFTER_S)}: not worth a batch job's wait")

@@ -1,0 +1,80 @@
+"""``mode="auto"`` on the emulator: a batch job for a large job, online for a small one and for everything the
+store answers, said in one line before anything is sent."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import notebookllm as nl
+from notebookllm import ConfigurationError
+from notebookllm.gemini import GeminiStrategy
+from notebookllm.store import Store
+
+MODEL = "gemini-2.5-flash"
+PROMPT = "Classify the sentiment of this review: {review}"
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store.open(memory=True)
+
+
+def _reviews(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"review": [f"Review {i}: I love it, great value" for i in range(n)]})
+
+
+async def test_a_large_job_goes_to_batch_and_the_store_answers_its_known_rows(
+    emulator_client, emulator, store, capsys
+) -> None:
+    strategy = GeminiStrategy(emulator_client, MODEL)
+    df = _reviews(40)
+    await nl.arun(df.head(10), prompt=PROMPT, strategy=strategy, store=store, progress=False)
+    capsys.readouterr()
+    emulator.reset_log()
+    # 30 rows at 1 request a minute: half an hour online.
+    results = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, progress=False, rpm=1, mode="auto")
+    line = capsys.readouterr().out.strip()
+    assert line.startswith('notebookllm: mode="auto" chose batch: 30 rows to send would take about 30.0 min')
+    assert "paced by rpm=1" in line and "10 more the store answers" in line and "\n" not in line
+    assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 0
+    assert results.df["success"].all() and results.summary().from_cache == 10
+
+
+async def test_a_small_job_runs_online(emulator_client, emulator, store, capsys) -> None:
+    strategy = GeminiStrategy(emulator_client, MODEL)
+    results = await nl.arun(_reviews(5), prompt=PROMPT, strategy=strategy, store=store, progress=False, mode="auto")
+    line = capsys.readouterr().out.strip()
+    assert line.startswith('notebookllm: mode="auto" chose online: 5 rows to send would take about 1.0s online')
+    assert "not worth a batch job's wait" in line
+    assert emulator.count(endpoint="generateContent") == 5 and emulator.count(endpoint="batchGenerateContent") == 0
+    assert results.df["success"].all()
+
+
+async def test_everything_the_store_answers_runs_online_and_sends_nothing(
+    emulator_client, emulator, store, capsys
+) -> None:
+    strategy = GeminiStrategy(emulator_client, MODEL)
+    df = _reviews(30)
+    await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, progress=False)
+    capsys.readouterr()
+    emulator.reset_log()
+    results = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, progress=False, rpm=1, mode="auto")
+    assert capsys.readouterr().out.strip() == (
+        'notebookllm: mode="auto" chose online: the store answers all 30 rows, nothing to send'
+    )
+    assert emulator.log == [] and results.summary().from_cache == 30
+
+
+async def test_a_spend_cap_keeps_auto_online(emulator_client, emulator, store, capsys) -> None:
+    strategy = GeminiStrategy(emulator_client, MODEL, max_output_tokens=200)
+    await nl.arun(_reviews(3), prompt=PROMPT, strategy=strategy, store=store, progress=False, mode="auto",
+                  max_cost=1.0)  # fmt: skip
+    assert "chose online: a spend cap" in capsys.readouterr().out
+    assert emulator.count(endpoint="batchGenerateContent") == 0
+
+
+async def test_an_unknown_mode_is_refused(emulator_client, emulator, store) -> None:
+    with pytest.raises(ConfigurationError, match="'online', 'batch' or 'auto'"):
+        await nl.arun(_reviews(2), prompt=PROMPT, strategy=GeminiStrategy(emulator_client, MODEL), mode="fast")
+    assert emulator.log == []

@@ -1,0 +1,152 @@
+"""``nl.run(max_cost=, max_tokens=)`` on the emulator: spend never passes the cap by the emulator's own billing,
+the rows not sent fail with the budget reason, and a rerun with a higher cap sends exactly those rows."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+import notebookllm as nl
+from notebookllm import BudgetExceededError, ConfigurationError, TokenUsage
+from notebookllm.core.tokens import format_usd
+from notebookllm.gemini import GeminiStrategy, estimate_cost
+from notebookllm.notebook.progress import TextProgress
+from notebookllm.store import Store
+
+MODEL = "gemini-2.5-flash"
+PROMPT = "Classify the sentiment of this review: {review}"
+MAX_OUTPUT = 40
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store.open(memory=True)
+
+
+def _reviews(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"review": [f"Review {i}: I love it, great value" + " and more" * (i % 9) for i in range(n)]})
+
+
+def _strategy(client) -> GeminiStrategy:
+    return GeminiStrategy(client, MODEL, max_output_tokens=MAX_OUTPUT, thinking=0)
+
+
+def _billed(emulator) -> tuple[float, int, int]:
+    """What the emulator charged for generateContent: dollars (price table), tokens, and requests answered."""
+    dollars, tokens, answered = 0.0, 0, 0
+    for record in emulator.log:
+        if record.endpoint == "generateContent" and record.usage is not None:
+            u = record.usage
+            usage = TokenUsage(
+                input_tokens=u.get("promptTokenCount", 0),
+                output_tokens=u.get("candidatesTokenCount", 0),
+                cached_input_tokens=u.get("cachedContentTokenCount", 0),
+                thoughts_tokens=u.get("thoughtsTokenCount", 0),
+            )
+            dollars += estimate_cost(usage, MODEL)
+            tokens += usage.total_tokens
+            answered += 1
+    return dollars, tokens, answered
+
+
+def _row_estimate(client, text: str) -> float:
+    """The most one request of ``text`` may bill: its counted input, and the reply at max_output_tokens."""
+    tokens = client.models.count_tokens(model=MODEL, contents=text).total_tokens
+    return estimate_cost(TokenUsage(input_tokens=tokens, output_tokens=MAX_OUTPUT), MODEL)
+
+
+async def test_a_cap_stops_500_rows_part_way_and_a_higher_cap_sends_exactly_the_rest(
+    emulator_client, emulator, store
+) -> None:
+    df = _reviews(500)
+    strategy = _strategy(emulator_client)
+    await nl.arun(df.iloc[:50], prompt=PROMPT, strategy=strategy, cache=False, progress=False)
+    cap = round(_billed(emulator)[0] * 10 * 0.4, 8)  # about 40% of what the 500 rows bill (rows repeat every 9)
+    most = _row_estimate(emulator_client, PROMPT.format(review=max(df["review"], key=len)))
+    emulator.reset_log()
+
+    first = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, progress=False, max_cost=cap)
+    spent, _, sent = _billed(emulator)
+    assert spent <= cap  # by the emulator's own billing
+    assert 0 < sent < 500 and emulator.count(endpoint="generateContent") == sent  # no request for the rest
+    assert spent > cap - 16 * most  # stopped at the cap, not before it: within the estimates of 16 workers
+    frame = first.df
+    assert frame["success"].sum() == sent
+    refused = frame[~frame["success"]]
+    assert len(refused) == 500 - sent and set(refused["error_type"]) == {"BudgetExceededError"}
+    assert refused["error"].str.contains("would take the run past its budget").all()
+    assert all(isinstance(r.error, BudgetExceededError) for r in first.results if not r.success)
+    # Every row carries its own cost: what the emulator billed for the sent ones, $0 for the others.
+    assert frame["cost_usd"].notna().all() and (refused["cost_usd"] == 0).all()
+    assert frame["cost_usd"].sum() == pytest.approx(spent, rel=1e-9)
+    summary = first.summary()
+    assert summary.budget == first.budget
+    assert f"/ {format_usd(cap)}" in summary.budget
+    assert f"{500 - sent:,} rows not sent" in summary.budget and "budget" in str(summary)
+
+    emulator.reset_log()
+    second = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, progress=False, max_cost=cap * 10)
+    assert emulator.count(endpoint="generateContent") == 500 - sent  # exactly the remaining rows
+    assert emulator.count(endpoint="countTokens") == 500 - sent  # only the rows to send are counted
+    assert second.df["success"].all() and second.summary().from_cache == sent
+    assert "rows not sent" not in second.budget
+
+
+async def test_a_token_cap_and_retry_failed_with_a_higher_one(emulator_client, emulator, store) -> None:
+    df = _reviews(30)
+    strategy = _strategy(emulator_client)
+    emulator.reset_log()
+    first = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, progress=False, max_tokens=600)
+    _, tokens, sent = _billed(emulator)
+    assert tokens <= 600 and 0 < sent < 30
+    assert first.summary().failed == 30 - sent and "/ 600 tokens" in first.budget
+
+    emulator.reset_log()
+    again = await first.aretry_failed(max_tokens=100_000)
+    assert emulator.count(endpoint="generateContent") == 30 - sent and again.df["success"].all()
+
+
+async def test_the_progress_line_shows_spent_over_the_cap(emulator_client, store) -> None:
+    stream = io.StringIO()
+    await nl.arun(
+        _reviews(6), prompt=PROMPT, strategy=_strategy(emulator_client), store=store,
+        progress=TextProgress(stream), max_cost=1.0,
+    )  # fmt: skip
+    assert "budget $" in stream.getvalue() and "/ $1.0000" in stream.getvalue().splitlines()[-1]
+
+
+async def test_compare_caps_all_its_variants_together(emulator_client, emulator, store) -> None:
+    df = _reviews(40)
+    strategy = _strategy(emulator_client)
+    await nl.arun(df, prompt=PROMPT, strategy=strategy, cache=False, progress=False)
+    cap = _billed(emulator)[0]  # what one variant bills: the two together cannot all fit
+    emulator.reset_log()
+    comparison = await nl.acompare(
+        df, prompts={"a": PROMPT, "b": "Sentiment of: {review}"}, strategy=strategy, store=store, progress=False,
+        max_cost=cap,
+    )  # fmt: skip
+    spent, _, sent = _billed(emulator)
+    assert spent <= cap and sent < 80
+    assert sum(r.summary().failed for r in comparison.results.values()) == 80 - sent
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_cost": -1}, "max_cost must be a positive"),
+        ({"max_tokens": 0}, "max_tokens must be a positive"),
+        ({"max_cost": 1.0, "mode": "batch"}, "not supported with mode='batch'"),
+        ({"max_cost": 1.0, "bounded": False}, "set max_output_tokens"),
+        ({"max_cost": 1.0, "model": "my-tuned-model"}, "no price for model 'my-tuned-model'"),
+    ],
+)
+async def test_bad_caps_fail_before_any_request(emulator_client, emulator, store, options, message) -> None:
+    bounded = options.pop("bounded", True)
+    model = options.pop("model", MODEL)
+    strategy = GeminiStrategy(emulator_client, model, max_output_tokens=MAX_OUTPUT if bounded else None)
+    emulator.reset_log()
+    with pytest.raises(ConfigurationError, match=message):
+        await nl.arun(_reviews(3), prompt=PROMPT, strategy=strategy, store=store, progress=False, **options)
+    assert emulator.log == []
