@@ -68,6 +68,10 @@ def _error_response(error: ApiError) -> web.Response:
     return web.Response(status=error.code, body=error.body_bytes(), content_type="application/json")
 
 
+def _system_tokens(body: dict[str, Any]) -> int:
+    return count_content(pick(body, "systemInstruction", "system_instruction"))
+
+
 async def _read_json(request: web.Request) -> tuple[bytes, dict[str, Any]]:
     raw = await request.read()
     if not raw:
@@ -199,8 +203,10 @@ class EmulatorServer:
         raw, body = await _read_json(request)
         prompt = prompt_text(body)
         markers = parse_markers(prompt)
+        contents_tokens = count_contents(body.get("contents"), state.files)
+        self._check_input_limit(model, contents_tokens + _system_tokens(body))
         if state.quotas.active:
-            state.quotas.admit(model, count_contents(body.get("contents"), state.files))
+            state.quotas.admit(model, contents_tokens)
         fault = self._pick_fault(state, model, raw, prompt, markers)
         delay = state.latency.draw()
         if delay:
@@ -219,6 +225,13 @@ class EmulatorServer:
             else:
                 mangle = fault.kind
         return _Prepared(model, body, markers, mangle)
+
+    def _check_input_limit(self, model: str, tokens: int) -> None:
+        limit = self.config.input_token_limit or model_resource(model)["inputTokenLimit"]
+        if tokens > limit:
+            raise ApiError.invalid(
+                f"The input token count ({tokens}) exceeds the maximum number of tokens allowed ({limit})."
+            )
 
     @staticmethod
     def _pick_fault(state: State, model: str, raw: bytes, prompt: str, markers: Markers) -> Fault | None:
@@ -266,9 +279,7 @@ class EmulatorServer:
         self._model(request)
         _, body = await _read_json(request)
         inner = pick(body, "generateContentRequest", "generate_content_request") or body
-        total = count_contents(inner.get("contents"), self.state.files) + count_content(
-            pick(inner, "systemInstruction", "system_instruction")
-        )
+        total = count_contents(inner.get("contents"), self.state.files) + _system_tokens(inner)
         result: dict[str, Any] = {}
         cache = pick(inner, "cachedContent", "cached_content")
         if cache:
