@@ -226,3 +226,37 @@ def test_a_read_only_store_serves_what_it_holds_and_keeps_new_results_in_memory(
         store.close()
     assert source.read_bytes() == before  # untouched
     assert emulator.count(endpoint="generateContent") == 5
+
+
+def _newer(path: Path) -> None:
+    Store.open(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 9999")
+
+
+def _garbage(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database, whatever the name says " * 100)
+
+
+def _contents(path: Path) -> Any:
+    """What a file holds: its schema version and rows if SQLite can read it, else its bytes."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone(), list(conn.iterdump())
+    except sqlite3.DatabaseError:
+        return path.read_bytes()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("spoil", "match"), [(_garbage, "not a database"), (_newer, "newer|knows up to")])
+def test_a_corrupt_or_newer_store_still_returns_results_and_is_left_alone(
+    emulator: Emulator, strategy: Any, store_path: Path, spoil: Any, match: str
+) -> None:
+    spoil(store_path)
+    before = _contents(store_path)
+    with pytest.warns(StoreWarning, match=match):
+        results = nl.run(ROWS, strategy=strategy, prompt="Classify: {text}", store=store_path, progress=False)
+    assert results.df["success"].all() and results.store_warning
+    assert _contents(store_path) == before
