@@ -15,7 +15,10 @@ from typing import NamedTuple
 class LogRecord(NamedTuple):
     """One request. ``endpoint`` is e.g. ``generateContent``, ``cachedContents.create``, ``batches.get``;
     ``model`` a bare model id or None; ``started_at`` epoch seconds (real time); ``key_fingerprint`` the first
-    8 hex digits of sha256(api key), or None without a key."""
+    8 hex digits of sha256(api key), or None without a key; ``fault`` the injected fault's spec (``"503"``,
+    ``"hang"``, ``"truncate"``, ``"reset"``, ...) or None; ``billed_tokens`` the ``totalTokenCount`` of the reply
+    the emulator produced (0 when it produced none: an error, a reset, a hang the client left). ``status`` is 499
+    when the client went away first, 0 when the emulator reset the connection instead of answering."""
 
     method: str
     path: str
@@ -25,6 +28,8 @@ class LogRecord(NamedTuple):
     started_at: float
     duration_s: float
     key_fingerprint: str | None
+    fault: str | None = None
+    billed_tokens: int = 0
 
 
 def fingerprint(api_key: str | None) -> str | None:
@@ -48,8 +53,14 @@ class RequestLog:
         started_at: float,
         duration_s: float,
         key_fingerprint: str | None,
+        fault: str | None = None,
+        billed_tokens: int = 0,
     ) -> None:
-        self._records.append(LogRecord(method, path, endpoint, model, status, started_at, duration_s, key_fingerprint))
+        self._records.append(
+            LogRecord(
+                method, path, endpoint, model, status, started_at, duration_s, key_fingerprint, fault, billed_tokens
+            )
+        )
 
     def records(self) -> list[LogRecord]:
         """A snapshot copy."""

@@ -9,10 +9,12 @@ checks, Google JSON errors, faults, quotas, latency and the request log.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from aiohttp import web
@@ -66,6 +68,21 @@ def _json_response(data: Any, headers: dict[str, str] | None = None) -> web.Resp
 
 def _error_response(error: ApiError) -> web.Response:
     return web.Response(status=error.code, body=error.body_bytes(), content_type="application/json")
+
+
+@dataclass
+class _Note:
+    """What a handler tells the request log beyond the status: the injected fault and the tokens billed."""
+
+    fault: str | None = None
+    billed_tokens: int = 0
+
+
+_NOTE: contextvars.ContextVar[_Note] = contextvars.ContextVar("emulator_request_note")
+
+
+class _ConnectionReset(Exception):
+    """A ``reset`` fault: the connection was dropped instead of answered."""
 
 
 def _system_tokens(body: dict[str, Any]) -> int:
@@ -140,7 +157,9 @@ class EmulatorServer:
         state = self.state
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
         endpoint = request.match_info.route.name or "unknown"
-        status = 500
+        status: int | None = None
+        note = _Note()
+        _NOTE.set(note)
         try:
             # upload chunks carry no key: the session id in the upload URL is the credential;
             # an unknown path is a 404 whatever the key
@@ -158,10 +177,13 @@ class EmulatorServer:
         except asyncio.CancelledError:
             status = 499  # the client went away (e.g. its timeout during a hang)
             raise
+        except _ConnectionReset:
+            status = 0
+            response = web.Response(status=500)  # never written: the connection is gone
         except Exception as exc:
             response = _error_response(ApiError(500, f"Internal error in the emulator: {type(exc).__name__}: {exc}"))
         finally:
-            if status != 499:
+            if status is None:
                 status = response.status
             state.log.add(
                 request.method,
@@ -172,6 +194,8 @@ class EmulatorServer:
                 started,
                 time.perf_counter() - t0,
                 fingerprint(key),
+                note.fault,
+                note.billed_tokens,
             )
         if not response.prepared:
             response.headers[EMULATOR_HEADER] = "1"
@@ -213,6 +237,11 @@ class EmulatorServer:
             await asyncio.sleep(delay)
         mangle = None
         if fault is not None:
+            _NOTE.get().fault = fault.label
+            if fault.kind == "reset":
+                if request.transport is not None:
+                    request.transport.abort()  # dropped mid-request, as a proxy or load balancer may
+                raise _ConnectionReset
             if fault.kind == "status":
                 if fault.code == 429:
                     raise minute_quota_error(model, fault.seconds or self.config.retry_delay_s)
@@ -243,7 +272,9 @@ class EmulatorServer:
         return state.scripts.take(prompt) or state.random_faults.draw()
 
     def _respond(self, prepared: _Prepared) -> dict[str, Any]:
-        return self.state.generator.respond(prepared.model, prepared.body, prepared.markers)
+        reply = self.state.generator.respond(prepared.model, prepared.body, prepared.markers)
+        _NOTE.get().billed_tokens = reply.get("usageMetadata", {}).get("totalTokenCount", 0)
+        return reply
 
     async def _generate(self, request: web.Request) -> web.StreamResponse:
         prepared = await self._prepare_generation(request)
