@@ -36,8 +36,8 @@ Put a marker anywhere in a prompt's text to reach an outcome deterministically, 
 ``[[tokens:N]]``                   a text reply about N tokens long
 ``[[bad-json]]``                   in JSON mode, the model's JSON text cut in half (malformed)
 ``[[fail:SPEC]]``                  the fault SPEC (503, 500, 504, 400, 429, 429:DELAY, daily, hang, hang:S,
-``[[fail:SPECxN]]``                truncate, non-json, stream-error) for the first N sightings (default 1) of this
-``[[fail:SPECx*]]``                exact request, then success; ``x*`` = always. E.g. ``[[fail:503x2]]``.
+``[[fail:SPECxN]]``                truncate, non-json, stream-error, reset) for the first N sightings (default 1)
+``[[fail:SPECx*]]``                of this exact request, then success; ``x*`` = always. E.g. ``[[fail:503x2]]``.
 ``[[hang]]``, ``[[hang:S]]``       never answer within a client timeout (``hang_s``, default 300 s) / answer after S s
 ``[[truncate]]``, ``[[non-json]]`` a 200 whose body is cut-off JSON / HTML
 ``[[stream-error]]``               streaming sends one chunk, then an ``{"error": ...}`` frame (500 INTERNAL)

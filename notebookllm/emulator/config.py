@@ -28,6 +28,8 @@ class EmulatorConfig:
     - ``retry_delay_s``: the RetryInfo delay of injected 429s; ``hang_s``: how long a ``hang`` fault stalls.
     - ``rpm`` / ``tpm`` / ``rpd``: per-model quotas (requests and input tokens per ``quota_window_s``, requests per
       day); None = unlimited.
+    - ``input_token_limit``: the most input tokens a generation request may carry (a larger one answers 400, as the
+      service does); None = the model's ``inputTokenLimit`` (:func:`.catalog.model_resource`).
     - ``min_cache_tokens``: the smallest cachedContent accepted; None = the service's minimum for the cache's
       model (:func:`.catalog.min_cache_tokens`).
     - ``batch_pending_s`` / ``batch_running_s``: how long a batch job stays PENDING, then RUNNING, on ``clock``.
@@ -55,6 +57,7 @@ class EmulatorConfig:
     tpm: int | None = None
     rpd: int | None = None
     quota_window_s: float = 60.0
+    input_token_limit: int | None = None
     min_cache_tokens: int | None = None
     batch_pending_s: float = 0.0
     batch_running_s: float = 0.0

@@ -12,6 +12,7 @@ A fault spec is a short string (also accepted by :meth:`Emulator.script` and the
 ``"truncate"``      200 with a JSON body cut in half
 ``"non-json"``      200 with an HTML body
 ``"stream-error"``  a stream that sends one chunk, then an ``{"error": ...}`` frame (500)
+``"reset"``         the connection dropped without an answer (as a proxy or load balancer may)
 ==================  =================================================================================
 
 >>> Fault.parse("429:7.5")
@@ -25,16 +26,22 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_SIMPLE_KINDS = frozenset({"daily", "truncate", "non-json", "stream-error"})
+_SIMPLE_KINDS = frozenset({"daily", "truncate", "non-json", "stream-error", "reset"})
 
 
 @dataclass(frozen=True)
 class Fault:
-    """One injected fault. ``kind`` is ``status``, ``daily``, ``hang``, ``truncate``, ``non-json``, ``stream-error``."""
+    """One injected fault. ``kind`` is ``status``, ``daily``, ``hang``, ``truncate``, ``non-json``, ``stream-error``,
+    ``reset``."""
 
     kind: str
     code: int = 0
     seconds: float | None = None
+
+    @property
+    def label(self) -> str:
+        """The fault as the request log names it: its status code, else its kind (``"503"``, ``"hang"``)."""
+        return str(self.code) if self.kind == "status" else self.kind
 
     @classmethod
     def parse(cls, spec: str | int | Fault) -> Fault:
@@ -51,7 +58,7 @@ class Fault:
             if arg and name != "429":
                 raise ValueError(f"only 429 takes a retry delay: {spec!r}")
             return cls("status", int(name), float(arg) if arg else None)
-        raise ValueError(f"unknown fault spec {spec!r} (expected e.g. 503, 429, 429:7.5, daily, hang, truncate)")
+        raise ValueError(f"unknown fault spec {spec!r} (expected e.g. 503, 429, 429:7.5, daily, hang, truncate, reset)")
 
 
 class Scripts:

@@ -15,8 +15,10 @@ from typing import Any, NamedTuple
 class LogRecord(NamedTuple):
     """One request. ``endpoint`` is e.g. ``generateContent``, ``cachedContents.create``, ``batches.get``;
     ``model`` a bare model id or None; ``started_at`` epoch seconds (real time); ``key_fingerprint`` the first
-    8 hex digits of sha256(api key), or None without a key; ``usage`` the ``usageMetadata`` a generation reply
-    billed (what the emulator charged for it), None for other requests and error replies."""
+    8 hex digits of sha256(api key), or None without a key; ``fault`` the injected fault's spec (``"503"``,
+    ``"hang"``, ``"truncate"``, ``"reset"``, ...) or None; ``usage`` the ``usageMetadata`` of the reply the emulator
+    produced (what it charged; None when it produced none: an error, a reset, a hang the client left). ``status`` is
+    499 when the client went away first, 0 when the emulator reset the connection instead of answering."""
 
     method: str
     path: str
@@ -26,7 +28,13 @@ class LogRecord(NamedTuple):
     started_at: float
     duration_s: float
     key_fingerprint: str | None
+    fault: str | None = None
     usage: dict[str, Any] | None = None
+
+    @property
+    def billed_tokens(self) -> int:
+        """The ``totalTokenCount`` the emulator billed for this request (0 when it produced no reply)."""
+        return int((self.usage or {}).get("totalTokenCount", 0))
 
 
 def fingerprint(api_key: str | None) -> str | None:
@@ -50,10 +58,11 @@ class RequestLog:
         started_at: float,
         duration_s: float,
         key_fingerprint: str | None,
+        fault: str | None = None,
         usage: dict[str, Any] | None = None,
     ) -> None:
         self._records.append(
-            LogRecord(method, path, endpoint, model, status, started_at, duration_s, key_fingerprint, usage)
+            LogRecord(method, path, endpoint, model, status, started_at, duration_s, key_fingerprint, fault, usage)
         )
 
     def records(self) -> list[LogRecord]:

@@ -14,6 +14,7 @@ import hmac
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from aiohttp import web
@@ -50,7 +51,6 @@ _BAD_KEY_DETAILS = [
 _NON_JSON_BODY = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
 _SSE_CHUNKS = 3
 # The usageMetadata of the reply being served, for the request log (each request runs in its own task and context).
-_billed: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("emulator_billed", default=None)
 
 
 class _Prepared(NamedTuple):
@@ -69,6 +69,25 @@ def _json_response(data: Any, headers: dict[str, str] | None = None) -> web.Resp
 
 def _error_response(error: ApiError) -> web.Response:
     return web.Response(status=error.code, body=error.body_bytes(), content_type="application/json")
+
+
+@dataclass
+class _Note:
+    """What a handler tells the request log beyond the status: the injected fault and the tokens billed."""
+
+    fault: str | None = None
+    usage: dict[str, Any] | None = None
+
+
+_NOTE: contextvars.ContextVar[_Note] = contextvars.ContextVar("emulator_request_note")
+
+
+class _ConnectionReset(Exception):
+    """A ``reset`` fault: the connection was dropped instead of answered."""
+
+
+def _system_tokens(body: dict[str, Any]) -> int:
+    return count_content(pick(body, "systemInstruction", "system_instruction"))
 
 
 async def _read_json(request: web.Request) -> tuple[bytes, dict[str, Any]]:
@@ -139,8 +158,9 @@ class EmulatorServer:
         state = self.state
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
         endpoint = request.match_info.route.name or "unknown"
-        status = 500
-        _billed.set(None)
+        status: int | None = None
+        note = _Note()
+        _NOTE.set(note)
         try:
             # upload chunks carry no key: the session id in the upload URL is the credential;
             # an unknown path is a 404 whatever the key
@@ -158,10 +178,13 @@ class EmulatorServer:
         except asyncio.CancelledError:
             status = 499  # the client went away (e.g. its timeout during a hang)
             raise
+        except _ConnectionReset:
+            status = 0
+            response = web.Response(status=500)  # never written: the connection is gone
         except Exception as exc:
             response = _error_response(ApiError(500, f"Internal error in the emulator: {type(exc).__name__}: {exc}"))
         finally:
-            if status != 499:
+            if status is None:
                 status = response.status
             state.log.add(
                 request.method,
@@ -172,7 +195,8 @@ class EmulatorServer:
                 started,
                 time.perf_counter() - t0,
                 fingerprint(key),
-                _billed.get() if status == 200 else None,
+                note.fault,
+                note.usage,
             )
         if not response.prepared:
             response.headers[EMULATOR_HEADER] = "1"
@@ -204,14 +228,21 @@ class EmulatorServer:
         raw, body = await _read_json(request)
         prompt = prompt_text(body)
         markers = parse_markers(prompt)
+        contents_tokens = count_contents(body.get("contents"), state.files)
+        self._check_input_limit(model, contents_tokens + _system_tokens(body))
         if state.quotas.active:
-            state.quotas.admit(model, count_contents(body.get("contents"), state.files))
+            state.quotas.admit(model, contents_tokens)
         fault = self._pick_fault(state, model, raw, prompt, markers)
         delay = state.latency.draw()
         if delay:
             await asyncio.sleep(delay)
         mangle = None
         if fault is not None:
+            _NOTE.get().fault = fault.label
+            if fault.kind == "reset":
+                if request.transport is not None:
+                    request.transport.abort()  # dropped mid-request, as a proxy or load balancer may
+                raise _ConnectionReset
             if fault.kind == "status":
                 if fault.code == 429:
                     raise minute_quota_error(model, fault.seconds or self.config.retry_delay_s)
@@ -225,6 +256,13 @@ class EmulatorServer:
                 mangle = fault.kind
         return _Prepared(model, body, markers, mangle)
 
+    def _check_input_limit(self, model: str, tokens: int) -> None:
+        limit = self.config.input_token_limit or model_resource(model)["inputTokenLimit"]
+        if tokens > limit:
+            raise ApiError.invalid(
+                f"The input token count ({tokens}) exceeds the maximum number of tokens allowed ({limit})."
+            )
+
     @staticmethod
     def _pick_fault(state: State, model: str, raw: bytes, prompt: str, markers: Markers) -> Fault | None:
         """Prompt marker first, then the first matching script, then the seeded random rate."""
@@ -236,7 +274,7 @@ class EmulatorServer:
 
     def _respond(self, prepared: _Prepared) -> dict[str, Any]:
         reply = self.state.generator.respond(prepared.model, prepared.body, prepared.markers)
-        _billed.set(reply.get("usageMetadata"))
+        _NOTE.get().usage = reply.get("usageMetadata")
         return reply
 
     async def _generate(self, request: web.Request) -> web.StreamResponse:
@@ -273,9 +311,7 @@ class EmulatorServer:
         self._model(request)
         _, body = await _read_json(request)
         inner = pick(body, "generateContentRequest", "generate_content_request") or body
-        total = count_contents(inner.get("contents"), self.state.files) + count_content(
-            pick(inner, "systemInstruction", "system_instruction")
-        )
+        total = count_contents(inner.get("contents"), self.state.files) + _system_tokens(inner)
         result: dict[str, Any] = {}
         cache = pick(inner, "cachedContent", "cached_content")
         if cache:

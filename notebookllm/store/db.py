@@ -7,7 +7,8 @@ When the file refuses a write — locked past the busy timeout by another kernel
 backup tool; a read-only or full disk; the folder deleted under a live kernel — the store is *degraded*, not given
 up: the rows go to a memory database (readable at once) and to a backlog, a :class:`StoreWarning` says so, and
 every later write tries the file again first, backlog included. Once the file takes them the store is healthy
-again and nothing was lost. What the file already holds stays readable throughout (reads merge file and memory).
+again and nothing was lost. What the file already holds stays readable throughout (reads merge file and memory),
+through a read-only connection when the file cannot be opened for writing at all (a read-only folder or mount).
 Only a file that can never be used — not a database, or written by a newer notebookllm — keeps the store in
 memory for the session; it is left untouched.
 
@@ -70,6 +71,7 @@ class Database:
         self._lock = threading.RLock()
         self._permanent = path is None
         self._file: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self._file_id: tuple[int, int] | None = None
         self._memory = _connect_memory()
         self._backlog: list[Statement] = []
@@ -148,6 +150,9 @@ class Database:
                     if not _is_file_error(exc):
                         raise
                     self._degrade(exc)
+            elif (reader := self._read_only_file()) is not None:
+                with contextlib.suppress(*_FILE_ERRORS):  # an old schema or a vanished file: nothing to serve
+                    found.append(fn(reader))
             found.append(fn(self._memory))
             return found
 
@@ -170,10 +175,19 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            for conn in (self._file, self._reader):
+                if conn is not None:
+                    conn.close()
+            self._file = self._reader = None
             self._memory.close()
+
+    def _read_only_file(self) -> sqlite3.Connection | None:
+        """A read-only connection to a file that cannot be opened for writing, so what it holds is still served."""
+        if self._permanent or self.path is None or not self.path.exists():
+            return None
+        if self._reader is None:
+            self._reader = _connect_read_only(self.path, self._timeout)
+        return self._reader
 
     def _usable_file(self) -> sqlite3.Connection | None:
         """The file connection, (re)opened when needed; ``None`` if the file cannot be used now."""
@@ -195,6 +209,9 @@ class Database:
                 self._degrade(exc, permanent=permanent)
                 return None
             self._file_id = _identity(self.path)
+            if self._reader is not None:  # writable again: one connection serves both
+                self._reader.close()
+                self._reader = None
         return self._file
 
     def _connect_file(self, path: Path) -> sqlite3.Connection:
@@ -247,7 +264,8 @@ class Database:
             advice = (
                 "If the file is damaged, move it away to start a fresh store."
                 if self._permanent
-                else "The file is tried again at every write; close the process that holds it to let them through."
+                else "The file is tried again at every write; close the process that holds it (or free space, or "
+                "make it writable) to let them through."
             )
             detail = (
                 f"notebookllm store {self.path} cannot be used ({self.fallback_reason}). Results are kept in memory "
@@ -275,6 +293,25 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_dev, st.st_ino
+
+
+def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
+    """The file opened read-only, or ``None``. In a read-only folder SQLite cannot create a WAL file's shared
+    memory, so ``mode=ro`` fails there; ``immutable=1`` reads it anyway (nobody can be writing it)."""
+    for flag in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(
+                f"{path.absolute().as_uri()}?{flag}", uri=True, timeout=timeout, check_same_thread=False
+            )
+        except _FILE_ERRORS:
+            continue
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except _FILE_ERRORS:
+            conn.close()
+            continue
+        return conn
+    return None
 
 
 def _connect_memory() -> sqlite3.Connection:

@@ -258,3 +258,15 @@ def test_reset_clears_scripts_and_log(emulator, emulator_client):
     assert emulator_client.models.generate_content(model=MODEL, contents="pending").text
     emulator.reset_log()
     assert emulator.count() == 0
+
+
+def test_reset_drops_the_connection_and_the_log_says_what_was_injected_and_billed(emulator, emulator_client):
+    with pytest.raises(Exception) as info:  # the transport's own error, whichever HTTP library
+        emulator_client.models.generate_content(model=MODEL, contents="[[fail:reset]] hi")
+    assert not isinstance(info.value, errors.APIError)  # no HTTP answer at all
+    with pytest.raises(errors.ServerError):
+        emulator_client.models.generate_content(model=MODEL, contents="[[fail:503]] hello")
+    reply = emulator_client.models.generate_content(model=MODEL, contents="hello")
+    records = [r for r in emulator.log if r.endpoint == "generateContent"]
+    assert [(r.status, r.fault, r.billed_tokens) for r in records[-3:-1]] == [(0, "reset", 0), (503, "503", 0)]
+    assert records[-1].fault is None and records[-1].billed_tokens == reply.usage_metadata.total_token_count > 0

@@ -135,7 +135,33 @@ def test_duplicate_and_multiindex_indexes(refused, store_path, strategy) -> None
         ({"max_attempts": 10**9}, "max_attempts"),
         ({"timeout": -1}, "timeout_per_item"),
         ({"timeout": float("inf")}, "timeout_per_item"),
+        ({"timeout": 0}, "timeout_per_item"),
+        ({"rpm": 0}, "requests_per_minute"),
+        ({"rpm": float("inf")}, "requests_per_minute.*finite"),
+        ({"tpm": float("inf")}, "tokens_per_minute.*finite"),
+        ({"max_attempts": 1.5}, "max_attempts.*fractional"),
+        ({"max_attempts": -1}, "max_attempts"),
     ],
 )
 def test_zero_negative_and_absurd_options(refused, options, match) -> None:
     refused(FRAME, ConfigurationError, match, prompt="{text}", **options)
+
+
+def test_a_prompt_over_the_input_limit_fails_its_row_once_with_the_service_reason(make_emulator: Any) -> None:
+    # Decided: no countTokens before each row (a request per row, and the limit is the service's to know); the
+    # service's 400 fails that row alone, never retried, its message saying the count and the limit.
+    emu: Emulator = make_emulator(input_token_limit=50)
+    strategy = nl.GeminiStrategy(client=emu.client())
+    frame = pd.DataFrame({"text": ["short", "long " * 60, "also short"]}, index=["a", "huge", "c"])
+    results = nl.run(frame, strategy=strategy, prompt="{text}", progress=False, cache=False)
+    assert results.df["success"].tolist() == [True, False, True]
+    huge = results.results[1]
+    assert huge.attempts == 1 and huge.error_info is not None and not huge.error_info.retryable
+    assert "exceeds the maximum number of tokens allowed (50)" in str(huge.error)
+    assert emu.count(endpoint="generateContent") == 3  # sent once, not retried; the other rows unaffected
+
+
+def test_an_absurd_worker_count_runs_only_what_there_is(emulator: Emulator, strategy: Any) -> None:
+    results = nl.run(FRAME, strategy=strategy, prompt="{text}", progress=False, cache=False, max_workers=10**6)
+    assert results.df["success"].all()
+    assert emulator.count(endpoint="generateContent") == 2

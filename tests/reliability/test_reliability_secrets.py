@@ -1,7 +1,7 @@
 """The secrets sweep: with a sentinel key, run every path — successes, retried and final errors, an unknown model,
 an invalid key, DEBUG logging of google-genai, httpx and aiohttp — and search every repr, log record, exception
-string and traceback, DataFrame, HTML repr, CSV/parquet export and store file (with its WAL and SHM): the key
-never appears."""
+string and traceback, DataFrame, HTML repr, CSV/parquet export and store file (with its WAL and SHM), the output of
+every CLI command and an executed notebook's saved outputs: the key never appears."""
 
 from __future__ import annotations
 
@@ -108,3 +108,90 @@ def test_a_key_quoted_back_by_a_proxy_is_masked_in_logs(debug_logs: _Everything)
     assert "on_error() of _QuotedBack raised" in logged  # the hook's failure was logged, traceback and all
     assert SENTINEL not in logged
     assert SENTINEL not in results.df.to_string()
+
+
+def _cli_env(emu: Emulator) -> dict[str, str]:
+    """This process's environment with the sentinel as the user's key and the SDK pointed at ``emu``."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("API_KEY", "BASE_URL"))}
+    return {**env, "GEMINI_API_KEY": SENTINEL, "GOOGLE_GEMINI_BASE_URL": emu.base_url}
+
+
+def test_the_key_never_appears_in_cli_output(
+    make_emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from notebookllm.cli import main
+
+    emu: Emulator = make_emulator(EmulatorConfig(api_key=SENTINEL, seed=3))
+    refusing: Emulator = make_emulator(EmulatorConfig(api_key="another-key", seed=3))
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("one\ntwo [[fail:400]]\n")
+    store = str(tmp_path / "store.sqlite")
+
+    def cli(*args: str, at: Emulator = emu) -> tuple[int | str, str]:
+        """The command run in this process as the console script runs it: exit code (or the error's
+        traceback, which the console would print) and everything it printed."""
+        for name, value in _cli_env(at).items():
+            monkeypatch.setenv(name, value)
+        try:
+            code: int | str = main(list(args))
+        except Exception as exc:
+            code = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        printed = capfd.readouterr()
+        return code, printed.out + printed.err
+
+    created = cli("batch", "create", str(prompts), "--store", store)
+    name = next(word for word in created[1].split() if word.startswith("batches/"))
+    runs = [
+        created,
+        cli("batch", "status", name, "--store", store),
+        cli("batch", "fetch", "--store", store),
+        cli("batch", "list", "--store", store),
+        cli("batch", "list", "--remote", "--store", store),
+        cli("check-live"),  # the real-API comparison, here both sides on the emulator
+        cli("batch", "create", str(prompts), "--store", str(tmp_path / "refused.sqlite"), at=refusing),  # bad key
+        cli("batch", "status", "batches/unknown", "--store", store),
+    ]
+    assert [code for code, _ in runs[:6]] == [0] * 6, runs
+    assert "API key not valid" in "".join(map(str, runs[6]))  # the error path ran
+    assert "Injected failure 400" in runs[2][1]  # the fetch printed a row's error
+    for code, printed in runs:
+        assert SENTINEL not in f"{code}{printed}"
+
+
+NOTEBOOK_CELLS = [
+    "import logging, sys\nimport notebookllm as nl\n"
+    "logging.basicConfig(stream=sys.stdout, level=logging.DEBUG, force=True)\nclient = nl.connect()\nclient",
+    "strategy = nl.GeminiStrategy(client=client, include_metadata=True)\n"
+    "results = await nl.arun(['fine', 'flaky [[fail:503x1]]', 'bad [[fail:400]]', '[[block]] no'], "
+    "strategy=strategy, cache=False, retry=nl.RetryConfig(initial_wait=0.001, max_wait=0.002))\nresults",
+    "results.df",
+    "results.summary()",
+    "print([repr(r.error) for r in results.results])",
+    "client.models.generate_content(model='gemini-0-nonexistent', contents='x')",  # a traceback in the output
+]
+
+
+def test_the_key_never_appears_in_an_executed_notebook(
+    make_emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nbformat
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    emu: Emulator = make_emulator(EmulatorConfig(api_key=SENTINEL, seed=3))
+    for name, value in _cli_env(emu).items():
+        monkeypatch.setenv(name, value)  # the kernel inherits them, as from the user's shell
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in NOTEBOOK_CELLS])
+    ExecutePreprocessor(timeout=90, kernel_name="python3", allow_errors=True).preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}}
+    )
+    saved = tmp_path / "run.ipynb"
+    nbformat.write(nb, saved)
+
+    text = saved.read_text()
+    assert "Traceback" in text or "ClientError" in text  # the failing cell's error was saved
+    assert "DEBUG" in text  # the SDK's and httpx's debug logging went into the outputs
+    assert "INVALID_ARGUMENT" in text  # so did a failed row
+    assert emu.count(endpoint="generateContent") >= 5
+    assert SENTINEL not in text
