@@ -23,7 +23,7 @@ from google.genai import types
 
 from ..core.errors import ConfigurationError
 from ..core.strategy import fingerprint_digest
-from .strategy import GeminiStrategy
+from .strategy import GeminiStrategy, _sendable_contents
 
 __all__ = [
     "BatchPayload",
@@ -99,19 +99,23 @@ def jsonl_lines(
     Each line is byte for byte what the SDK's own converter for inline batch requests (the same in google-genai 1.49
     to 3.x) makes of ``InlinedRequest(contents=..., config=config, metadata={"key": ...})``, so a file job sends
     exactly what an inline job would: response schemas, safety settings and system instructions included, with no
-    second hand-written copy of the wire format to drift. The config is converted once for the whole job, not per
-    request: converting it is most of the converter's work, and the result is the same for every line.
+    second hand-written copy of the wire format to drift. The converter runs once per job, not per request: on a
+    request of one plain user text (the usual one) whose text alone differs from line to line; other contents
+    are converted on their own, and the config never again.
     """
-    # The config's fields follow the contents in the SDK's request (and some land beside them: systemInstruction,
-    # tools), so the converter needs contents to put them in; a placeholder's are dropped.
+    # A placeholder prompt gives the converter contents to put the config's fields after (and beside: some, like
+    # systemInstruction, are request fields), and the shape a plain text prompt takes on the wire.
     shared = _wire(client, types.InlinedRequest(contents="-", config=config))
-    shared.pop("contents")
+    (turn,) = shared.pop("contents")
+    (part,) = turn["parts"]
     lines = []
     for request in requests:
-        line = {
-            "key": request.key,
-            "request": {**_wire(client, types.InlinedRequest(contents=request.contents)), **shared},
-        }
+        text = _sendable_contents(request.contents)
+        if isinstance(text, str):
+            contents = [{**turn, "parts": [{**part, "text": text}]}]
+        else:
+            contents = _wire(client, types.InlinedRequest(contents=request.contents))["contents"]
+        line = {"key": request.key, "request": {"contents": contents, **shared}}
         lines.append(json.dumps(line, separators=(",", ":")).encode())
     return lines
 
