@@ -71,26 +71,31 @@ class RateLimitConfig(_Config):
     """Client-side admission and the shared cooldown after a rate-limit error.
 
     * ``requests_per_minute`` / ``tokens_per_minute``: leaky buckets (aiolimiter) every attempt passes before it
-      is sent; ``None`` means no limit. They keep an even pace with a small burst (one second's worth of
-      requests, ten seconds' worth of tokens), so any 60 s window stays within the limit plus that burst.
+      is sent; ``None`` means no limit. They keep an even pace with a small burst (one request, a second's
+      worth of tokens) and drain a little below the limit, so that no sliding 60 s window —
+      the server's, even with up to a second between sending and arrival — holds more than the limit.
       An attempt's token estimate is ``len(prompt) // 4 + expected_output_tokens`` (about four characters per
-      token); an estimate above the burst is admitted as a full burst.
+      token); an estimate above the burst is admitted as a full burst. Gemini's per-minute token quota counts input
+      tokens only, hence ``expected_output_tokens=0`` by default; set it for a quota that counts output too.
     * On a rate-limit error every worker pauses — retries waiting in backoff included — for the server's
       ``retry_after`` when it gave one, else ``cooldown_seconds``; either is capped at ``max_cooldown_seconds``.
       Further rate-limit errors during a cooldown extend it instead of stacking a second one.
-    * After the cooldown the next ``slow_start_items`` requests are released one at a time, one every
-      ``slow_start_interval`` seconds, by one shared gate; then full speed. ``0`` turns the ramp off.
+    * After the cooldown the next ``slow_start_items`` requests are released one at a time by one shared gate, the
+      first two ``slow_start_interval`` seconds apart (at most the request limit's spacing), each later gap half
+      the one before, so the ramp lasts under ``2 × slow_start_interval``; then full speed. ``0`` turns it off.
     * An item gives up after ``max_rate_limit_waits`` rate-limit errors, so a permanently limited run still ends.
       These waits do not count towards ``RetryConfig.max_attempts``.
     """
 
     requests_per_minute: float | None = Field(None, gt=0)
     tokens_per_minute: int | None = Field(None, gt=0)
-    expected_output_tokens: int = Field(256, ge=0, description="output tokens assumed per request for the TPM estimate")
+    expected_output_tokens: int = Field(
+        0, ge=0, description="output tokens added to each request's TPM estimate (Gemini's TPM counts input only)"
+    )
     cooldown_seconds: float = Field(10.0, gt=0, description="pause after a rate-limit error without retry_after")
     max_cooldown_seconds: float = Field(300.0, gt=0, description="cap on any one cooldown, retry_after included")
     slow_start_items: int = Field(8, ge=0, description="requests released one at a time after a cooldown")
-    slow_start_interval: float = Field(0.5, gt=0, description="seconds between those requests")
+    slow_start_interval: float = Field(0.5, gt=0, description="seconds between the first two of those requests")
     max_rate_limit_waits: int = Field(20, gt=0, description="rate-limit errors one item may wait out")
 
 

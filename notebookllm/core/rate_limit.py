@@ -24,23 +24,55 @@ from .config import RateLimitConfig
 __all__ = ["RateGate"]
 
 
-def _bucket(per_minute: float, burst_seconds: float) -> AsyncLimiter:
-    """A leaky bucket draining ``per_minute / 60`` a second that holds ``burst_seconds`` of that (at least 1).
+# The quota's minute plus the most a request may take in transit, so a send time's 60 s window and the server's
+# arrival time's window cannot hold different counts.
+_WINDOW_S = 61.0
 
-    aiolimiter's ``AsyncLimiter(n, 60)`` would let a whole minute's worth through at once and then keep the
-    pace: nearly 2n in the first minute, which a per-minute server limit answers with 429s. A small bucket
-    keeps any 60 s window within ``n`` plus the small burst.
+
+class _Bucket(AsyncLimiter):
+    """aiolimiter's leaky bucket, drained to exactly empty.
+
+    Rounding leaves a residue of about 1e-16 of a request when the drain time is not a binary fraction (61/60 s);
+    the bucket then asks for a wake-up the clock cannot tell from now. A real clock moves on while the loop spins
+    once; a virtual one (the tests') does not, and would spin for ever.
     """
-    capacity = max(1.0, per_minute * burst_seconds / 60)
-    return AsyncLimiter(capacity, capacity * 60 / per_minute)
+
+    __slots__ = ()
+
+    def _leak(self) -> None:
+        super()._leak()
+        if self._level < 1e-9 * self.max_rate:
+            self._level = 0.0
+
+
+def _request_bucket(per_minute: float) -> AsyncLimiter:
+    """One request at a time, one every ``61 / per_minute`` seconds: no sliding 60 s window sees more than the limit.
+
+    A leaky bucket of capacity ``c`` draining ``r`` a second admits at most ``c + r·w`` in any ``w`` seconds. With
+    ``c = 1`` and ``r = per_minute / 61`` a window of up to 61 s admits fewer than ``1 + per_minute`` requests, so at
+    most ``per_minute``, even when requests reach the server up to a second apart from when they left. aiolimiter's
+    ``AsyncLimiter(n, 60)`` would instead let ``n`` through at once and then keep the pace: nearly ``2n`` in the first
+    minute, which a per-minute quota answers with 429s.
+    """
+    return _Bucket(1, _WINDOW_S / per_minute)
+
+
+def _token_bucket(per_minute: float) -> AsyncLimiter:
+    """A bucket holding ``per_minute / 61`` tokens (a second's worth) that drains what 61 s may add to it:
+    ``capacity + rate·61 = per_minute``, so no window of up to 61 s admits more than the limit (see above)."""
+    capacity = per_minute / _WINDOW_S
+    return _Bucket(capacity, _WINDOW_S * capacity / (per_minute - capacity))
 
 
 class RateGate:
     """Cooldown, ramp and leaky-bucket limits for one run. Create it inside the loop that uses it.
 
-    The ramp: when a cooldown ends, the next ``slow_start_items`` acquirers get consecutive slots
-    ``slow_start_interval`` apart, handed out by this one object — so N waiting workers leave one at a time, not
-    N at once. Acquirers arriving after the ramp's slots are taken wait for its last slot, then go at full speed.
+    The ramp: when a cooldown ends, the next ``slow_start_items`` acquirers get consecutive slots handed out by
+    this one object — so N waiting workers leave one at a time, not N at once. The first gap is
+    ``slow_start_interval`` (or the request limit's own spacing when that is shorter: the ramp never holds requests
+    back more than the limit does) and each gap is half the one before, so the rate doubles with every request and
+    the whole ramp lasts less than two first gaps, however many items it releases. Acquirers arriving after the
+    ramp's slots are taken wait for its last slot, then go at full speed.
     """
 
     __slots__ = (
@@ -50,6 +82,7 @@ class RateGate:
         "_generation",
         "_loop",
         "_ramp_end",
+        "_ramp_gap",
         "_ramp_left",
         "_rpm",
         "_tpm",
@@ -58,12 +91,13 @@ class RateGate:
     def __init__(self, config: RateLimitConfig) -> None:
         self._config = config
         self._loop = asyncio.get_running_loop()
-        self._rpm = _bucket(config.requests_per_minute, 1.0) if config.requests_per_minute else None
-        self._tpm = _bucket(config.tokens_per_minute, 10.0) if config.tokens_per_minute else None
+        self._rpm = _request_bucket(config.requests_per_minute) if config.requests_per_minute else None
+        self._tpm = _token_bucket(config.tokens_per_minute) if config.tokens_per_minute else None
         self._cooling = False
         self._cooldown_until = -math.inf
         self._ramp_left = 0
         self._ramp_end = -math.inf
+        self._ramp_gap = 0.0
         # Bumped by every cooldown: a worker holding a ramp slot re-queues when a new cooldown began meanwhile.
         self._generation = 0
 
@@ -114,11 +148,17 @@ class RateGate:
                 self._cooling = False
                 ended = True
                 self._ramp_left = self._config.slow_start_items
-                self._ramp_end = now - self._config.slow_start_interval
+                first_gap = self._config.slow_start_interval
+                if self._rpm is not None:
+                    first_gap = min(first_gap, self._rpm.time_period)
+                # Doubled so the first slot is now and the halving below makes the second one first_gap later.
+                self._ramp_gap = 2 * first_gap
+                self._ramp_end = now - self._ramp_gap
             if self._ramp_left:
                 self._ramp_left -= 1
-                slot = max(now, self._ramp_end + self._config.slow_start_interval)
+                slot = max(now, self._ramp_end + self._ramp_gap)
                 self._ramp_end = slot
+                self._ramp_gap /= 2
             elif now < self._ramp_end:
                 slot = self._ramp_end
             else:

@@ -253,11 +253,13 @@ class GeminiBatch:
     ) -> types.BatchJob:
         """One ``batches.create`` for ``requests``: inline, or as an uploaded JSONL file above the inline limit
         (noted in ``options["source"]``)."""
-        inlined = inlined_requests(request_config(self.strategy, filter_json=options["filter_json"]), requests)
-        lines = jsonl_lines(self.client, inlined)
-        source: str | list[types.InlinedRequest] = inlined
-        options["source"] = "inline"
-        if sum(len(line) + 1 for line in lines) > self.inline_limit_bytes:
+        config = request_config(self.strategy, filter_json=options["filter_json"])
+        lines = jsonl_lines(self.client, config, requests)
+        source: str | list[types.InlinedRequest]
+        if sum(len(line) + 1 for line in lines) <= self.inline_limit_bytes:
+            source = inlined_requests(config, requests)
+            options["source"] = "inline"
+        else:
             uploaded = await self.client.aio.files.upload(
                 file=io.BytesIO(b"\n".join(lines) + b"\n"),
                 config={"mime_type": "jsonl", "display_name": f"notebookllm-{fingerprint[:12]}-input", **_PINNED},

@@ -23,7 +23,7 @@ from google.genai import types
 
 from ..core.errors import ConfigurationError
 from ..core.strategy import fingerprint_digest
-from .strategy import GeminiStrategy
+from .strategy import GeminiStrategy, _sendable_contents
 
 __all__ = [
     "BatchPayload",
@@ -91,22 +91,41 @@ def inlined_requests(
     return [types.InlinedRequest(contents=r.contents, config=config, metadata={"key": r.key}) for r in requests]
 
 
-def jsonl_lines(client: genai.Client, inlined: Sequence[types.InlinedRequest]) -> list[bytes]:
-    """The input-file lines ``{"key": ..., "request": {GenerateContentRequest}}`` of ``inlined``.
+def jsonl_lines(
+    client: genai.Client, config: types.GenerateContentConfig, requests: Sequence[BatchRequest]
+) -> list[bytes]:
+    """The input-file lines ``{"key": ..., "request": {GenerateContentRequest}}`` of ``requests`` sent with ``config``.
 
-    The request JSON comes from the SDK's own converter for inline batch requests (the same in google-genai 1.49
-    to 3.x), so a file job sends exactly what an inline job would: response schemas, safety settings and system
-    instructions included, with no second hand-written copy of the wire format to drift.
+    Each line is byte for byte what the SDK's own converter for inline batch requests (the same in google-genai 1.49
+    to 3.x) makes of ``InlinedRequest(contents=..., config=config, metadata={"key": ...})``, so a file job sends
+    exactly what an inline job would: response schemas, safety settings and system instructions included, with no
+    second hand-written copy of the wire format to drift. The converter runs once per job, not per request: on a
+    request of one plain user text (the usual one) whose text alone differs from line to line; other contents
+    are converted on their own, and the config never again.
     """
-    from google.genai import _common, batches  # private: the one place that knows the request's wire format
-
+    # A placeholder prompt gives the converter contents to put the config's fields after (and beside: some, like
+    # systemInstruction, are request fields), and the shape a plain text prompt takes on the wire.
+    shared = _wire(client, types.InlinedRequest(contents="-", config=config))
+    (turn,) = shared.pop("contents")
+    (part,) = turn["parts"]
     lines = []
-    for request in inlined:
-        wire = batches._InlinedRequest_to_mldev(client._api_client, request)
-        wire = _common.encode_unserializable_types(_common.convert_to_dict(wire))
-        line = {"key": wire["metadata"]["key"], "request": wire["request"]}
+    for request in requests:
+        text = _sendable_contents(request.contents)
+        if isinstance(text, str):
+            contents = [{**turn, "parts": [{**part, "text": text}]}]
+        else:
+            contents = _wire(client, types.InlinedRequest(contents=request.contents))["contents"]
+        line = {"key": request.key, "request": {"contents": contents, **shared}}
         lines.append(json.dumps(line, separators=(",", ":")).encode())
     return lines
+
+
+def _wire(client: genai.Client, request: types.InlinedRequest) -> dict[str, Any]:
+    """The ``request`` object the SDK sends for ``request``, as JSON-ready data."""
+    from google.genai import _common, batches  # private: the one place that knows the request's wire format
+
+    wire = batches._InlinedRequest_to_mldev(client._api_client, request)
+    return _common.encode_unserializable_types(_common.convert_to_dict(wire))["request"]
 
 
 def _contents(strategy: GeminiStrategy[Any], entry: PromptParts, index: int) -> list[types.Content]:

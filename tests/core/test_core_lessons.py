@@ -108,9 +108,24 @@ def test_04_ramp_releases_waiting_workers_one_at_a_time():
     # All five were in flight together and got their 429 at t=1; the cooldown ends at 11.
     assert [t for t, _, _ in strategy.calls[:5]] == [0] * 5
     second_calls = sorted(t for t, _, _ in strategy.calls[5:])
-    assert second_calls == pytest.approx([11, 11.5, 12, 12.5, 13])
+    # One at a time, each gap half the one before: the ramp doubles the rate per request and is over in < 1 s.
+    assert second_calls == pytest.approx([11, 11.5, 11.75, 11.875, 11.9375])
     assert len(recorder.of(ProcessingEvent.COOLDOWN_STARTED)) == 1  # five 429s, one shared cooldown
     assert len(recorder.of(ProcessingEvent.COOLDOWN_ENDED)) == 1
+
+
+def test_04_the_ramp_is_never_slower_than_the_request_limit():
+    prompts = ["p0", "p1", "p2"]
+    strategy = Scripted({p: [RateLimited(retry_after=10)] for p in prompts}, delay=1)
+    limits = RateLimitConfig(requests_per_minute=600, slow_start_items=3, slow_start_interval=0.5)
+    batch = run(
+        items(strategy, prompts), _config(max_workers=3, rate_limit=limits), error_classifier=ScriptClassifier()
+    )
+    assert batch.succeeded == 3
+    # The bucket spaces requests 61/600 s apart from the start; the cooldown ends at 10 + 1 + 2 × 61/600, and the
+    # ramp then keeps the limit's spacing instead of its own 0.5 s.
+    end = 11 + 2 * 61 / 600
+    assert sorted(t for t, _, _ in strategy.calls[3:]) == pytest.approx([end, end + 61 / 600, end + 2 * 61 / 600])
 
 
 # 5. Items that failed after exhausting retries emitted no ITEM_FAILED event; metrics counted 0 failures.

@@ -233,29 +233,48 @@ def test_event_order_for_one_item():
     ]
 
 
-def test_requests_per_minute_admission():
+def _most_in_a_window(times: list[float], weights: list[float], seconds: float = 60.0) -> float:
+    """The largest total of ``weights`` sent within any ``seconds`` (a server's sliding window, both ends in)."""
+    return max(sum(w for t, w in zip(times, weights, strict=True) if start <= t <= start + seconds) for start in times)
+
+
+def test_requests_per_minute_admission_stays_inside_every_sliding_window():
     strategy = Scripted()
     config = ProcessorConfig(max_workers=50, rate_limit=RateLimitConfig(requests_per_minute=60))
-    batch = run(items(strategy, [f"p{i}" for i in range(90)]), config)
-    assert batch.succeeded == 90
+    batch = run(items(strategy, [f"p{i}" for i in range(130)]), config)
+    assert batch.succeeded == 130
     times = sorted(t for t, _, _ in strategy.calls)
-    # An even pace of one a second, not a minute's worth at once: no 60 s window holds more than 60 + 1.
-    assert times[:3] == pytest.approx([0, 1, 2], abs=0.01)
-    assert times[-1] == pytest.approx(89, abs=0.1)
-    assert all(sum(1 for t in times if start <= t < start + 60) <= 61 for start in range(0, 90))
+    # One at a time, evenly, a little under the limit: no burst at the start, no 60 s window over 60 requests,
+    # not even one a second wider (a request's time in transit), and still 60/61 of the allowed rate.
+    assert times[:3] == pytest.approx([0, 61 / 60, 122 / 60], abs=0.01)
+    assert _most_in_a_window(times, [1] * 130) == 60
+    assert _most_in_a_window(times, [1] * 130, seconds=60.9) == 60
+    assert 129 / times[-1] * 60 / 60 == pytest.approx(60 / 61, abs=0.001)
 
 
-def test_tokens_per_minute_admission_uses_the_prompt_estimate():
+def test_tokens_per_minute_admission_counts_input_tokens_only_by_default():
     strategy = Scripted()
-    prompt = "x" * 400  # 100 tokens + 100 expected output = 200 per request
-    config = ProcessorConfig(
-        max_workers=20, rate_limit=RateLimitConfig(tokens_per_minute=6000, expected_output_tokens=100)
-    )
-    work = [LLMWorkItem(f"i{i}", strategy, prompt) for i in range(10)]
-    assert run(work, config).succeeded == 10
+    prompt = "x" * 400  # 100 input tokens
+    config = ProcessorConfig(max_workers=20, rate_limit=RateLimitConfig(tokens_per_minute=6100))
+    work = [LLMWorkItem(f"i{i}", strategy, prompt) for i in range(130)]
+    assert run(work, config).succeeded == 130
     times = sorted(t for t, _, _ in strategy.calls)
-    assert times[:5] == [0] * 5  # ten seconds' worth (1000 tokens) at once: five requests
-    assert times[5:] == pytest.approx([2, 4, 6, 8, 10], abs=0.01)  # then 200 tokens drain in 2 s
+    # The bucket holds a second's worth (100 tokens) and drains 6000 a minute: one request every 61/60 s, so no
+    # sliding window holds more than 6,100 tokens, and the pace is that of 100 tokens a request — no output
+    # tokens added for a quota (Gemini's) that counts input only.
+    assert times[:3] == pytest.approx([0, 61 / 60, 122 / 60], abs=0.01)
+    assert _most_in_a_window(times, [100] * 130, seconds=60.9) <= 6100
+
+
+def test_tokens_per_minute_admission_adds_expected_output_tokens_when_set():
+    strategy = Scripted()
+    config = ProcessorConfig(
+        max_workers=20, rate_limit=RateLimitConfig(tokens_per_minute=12200, expected_output_tokens=100)
+    )
+    work = [LLMWorkItem(f"i{i}", strategy, "x" * 400) for i in range(5)]
+    assert run(work, config).succeeded == 5
+    times = sorted(t for t, _, _ in strategy.calls)
+    assert times == pytest.approx([0, 61 / 60, 122 / 60, 183 / 60, 244 / 60], abs=0.01)  # 200 tokens a request
 
 
 def test_metrics_observer_and_prometheus_export():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import json
 
 import pydantic
 import pytest
@@ -15,6 +16,7 @@ from google import genai
 from google.genai import models, types
 
 from notebookllm.gemini import GeminiStrategy
+from notebookllm.gemini.batch_requests import build_requests, inlined_requests, jsonl_lines, request_config
 from notebookllm.gemini.strategy import _sendable_contents
 
 pytestmark = pytest.mark.sdk_compat
@@ -114,3 +116,34 @@ async def test_replies_to_a_converted_schema_parse_to_the_python_types(emulator_
         "How was it?", attempt=1, timeout=30
     )
     assert isinstance(mood, Mood)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"system_instruction": "Answer in French.", "max_output_tokens": 64, "stop_sequences": ["END"]},
+        {"response_schema": Book, "seed": 7},
+        {
+            "config": {
+                "safety_settings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
+                "tools": [{"google_search": {}}],
+                "labels": {"team": "nlp"},
+            }
+        },
+    ],
+)
+def test_a_batch_input_line_is_byte_for_byte_what_the_sdk_makes_of_each_request(client, settings):
+    from google.genai import _common, batches
+
+    strategy = GeminiStrategy(client, "gemini-2.5-flash", **settings)
+    payload = ["Dune", ["context", "question"], 'emoji \N{GRINNING FACE} and "quotes"']
+    requests = build_requests(strategy, payload)
+    config = request_config(strategy, filter_json=True)
+
+    def by_the_sdk(request: types.InlinedRequest) -> bytes:
+        wire = batches._InlinedRequest_to_mldev(client._api_client, request)
+        wire = _common.encode_unserializable_types(_common.convert_to_dict(wire))
+        return json.dumps({"key": wire["metadata"]["key"], "request": wire["request"]}, separators=(",", ":")).encode()
+
+    assert jsonl_lines(client, config, requests) == [by_the_sdk(r) for r in inlined_requests(config, requests)]
