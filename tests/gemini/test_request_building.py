@@ -128,7 +128,6 @@ async def test_replies_to_a_converted_schema_parse_to_the_python_types(emulator_
             "config": {
                 "safety_settings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
                 "tools": [{"google_search": {}}],
-                "labels": {"team": "nlp"},
             }
         },
     ],
