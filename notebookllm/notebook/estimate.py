@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -317,7 +316,8 @@ def answered_by_store(
 
 def typical_latency(history: list[tuple[int, float | None]]) -> tuple[float, str]:
     """Seconds per request (the median of the stored replies, else :data:`DEFAULT_LATENCY_S`) and its source."""
-    latencies = [lat for _, lat in history if lat is not None and not math.isnan(lat)]
+    # Rows a batch job answered carry no request latency (0): only online replies say how long a request takes.
+    latencies = [lat for _, lat in history if lat is not None and lat > 0]
     if not latencies:
         return DEFAULT_LATENCY_S, "assumed: no stored reply yet"
     return statistics.median(latencies), f"median of {len(latencies):,} stored replies"

@@ -109,3 +109,11 @@ async def test_bad_input_fails_before_any_request(emulator_client, emulator, sto
     with pytest.raises(ConfigurationError, match="requests_per_minute"):
         await nl.aestimate(["a"], prompt="{text}", strategy=strategy, store=store, rpm=-1)
     assert emulator.count() == 0
+
+
+def test_rows_a_batch_job_answered_do_not_set_the_request_latency() -> None:
+    from notebookllm.notebook.estimate import DEFAULT_LATENCY_S, typical_latency
+
+    # A batch reply is stored with latency 0: a wall-time estimate divided by it (mode="auto" after a batch run).
+    assert typical_latency([(5, 0.0), (5, 0.0)])[0] == DEFAULT_LATENCY_S
+    assert typical_latency([(5, 0.0), (5, 2.0), (5, float("nan"))]) == (2.0, "median of 1 stored replies")
