@@ -40,7 +40,7 @@ import pandas as pd
 from ..core.errors import ConfigurationError, InvalidWorkItemError
 from ..core.strategy import LLMCallStrategy
 from ..core.work_item import LLMWorkItem
-from ..media import MediaError, MultimodalPrompt, is_media_value, media_key, to_media, to_media_all
+from ..media import MediaError, MultimodalPrompt, is_media_value, media_key, to_media_all
 
 __all__ = ["Data", "PromptSpec", "Row", "build_items", "is_plain_value"]
 
@@ -268,9 +268,9 @@ def _render_multimodal(template: str, fields: list[str], values: list[list[Any]]
             parts.append(literal)
             if name is None:
                 continue
-            value, _ = formatter.get_field(name, (), row)
+            value = row[name]  # templates hold plain {column} fields only (see _template_fields)
             if is_media_value(value):
-                media = resolved.get(media_key(value)) or _resolve(value)
+                media = resolved[media_key(value)]
                 if isinstance(media, MediaError):
                     raise InvalidWorkItemError(f"row {item_id!r}, column {name!r}: {media}")
                 parts.append(media)
@@ -278,14 +278,6 @@ def _render_multimodal(template: str, fields: list[str], values: list[list[Any]]
                 parts.append(formatter.format_field(formatter.convert_field(value, conversion), spec or ""))
         prompts.append(MultimodalPrompt(parts))
     return prompts
-
-
-def _resolve(value: Any) -> Any:
-    """A file value met only through a field's attribute or index (not a cell itself): checked on its own."""
-    try:
-        return to_media(value)
-    except MediaError as exc:
-        return exc
 
 
 def _check_plain(name: str, column_values: list[Any], ids: list[str]) -> None:
