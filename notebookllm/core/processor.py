@@ -58,7 +58,7 @@ from .errors import (
 from .events import BaseObserver, ProcessingEvent
 from .middleware import BaseMiddleware
 from .rate_limit import RateGate
-from .redaction import get_logger, redact
+from .redaction import get_logger
 from .results import BatchResult, WorkItemResult
 from .retry_state import RetryState
 from .strategy import LLMCallStrategy, TOutput, _call_execute, _call_on_error
@@ -501,7 +501,8 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                 metadata = _with_cost(ctx.metadata, cost)
                 info = self._classify(run, error)
                 if info.scope == "run" and self._halted is None:
-                    logger.error("stopping the run (%s): %s", info.category, redact(str(error)))
+                    # notebookllm loggers redact secrets themselves (RedactingFilter)
+                    logger.error("stopping the run (%s): %s", info.category, error)
                     self._halted = (error, info)
                 await _call_hook(
                     f"on_error() of {type(item.strategy).__name__}",
