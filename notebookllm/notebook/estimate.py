@@ -325,8 +325,4 @@ def typical_latency(history: list[tuple[int, float | None]]) -> tuple[float, str
 
 def open_store(options: RunOptions) -> Any:
     """The store ``options`` name (``None`` with ``cache="off"``)."""
-    if options.cache == "off":
-        return None
-    from ..store import Store
-
-    return options.store if isinstance(options.store, Store) else Store.open(options.store)
+    return None if options.cache == "off" else options.open_store()

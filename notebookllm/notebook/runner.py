@@ -130,6 +130,12 @@ class RunOptions:
             max_tokens=max_tokens,
         )
 
+    def open_store(self) -> Store:
+        """The store ``store=`` names (a :class:`~notebookllm.Store`, a path, or the project's default), open."""
+        from ..store import Store
+
+        return self.store if _is_store(self.store) else Store.open(self.store)
+
     def updated(self, **options: Any) -> RunOptions:
         """A copy with some ``nl.run`` keyword options changed (used by ``retry_failed(**options)``).
 
@@ -451,7 +457,6 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     """Run ``items`` as one Gemini batch job (see ``arun(mode="batch")``): the store answers what it has, the rest
     is submitted (or re-attached to through the job ledger), waited for and recorded like an online run."""
     from ..gemini.batch import GeminiBatch, job_state
-    from ..store import Store
     from ..store.ledger import BatchLedger
 
     items = list(items)
@@ -464,7 +469,7 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     unanswered = [*pending, *(session.waiting if session is not None else ())]
     batch = None
     if unanswered:  # built first: a strategy batch mode cannot use is refused before anything is shown or sent
-        store = options.store if _is_store(options.store) else Store.open(options.store)
+        store = options.open_store()
         batch = GeminiBatch(unanswered[0].strategy, ledger=BatchLedger(store))  # type: ignore[arg-type]
     progress = make_progress(options.progress)
 
@@ -564,9 +569,7 @@ def _spend(items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> GeminiSpe
 
     store = None
     if options.cache != "off":
-        from ..store import Store
-
-        store = options.store if _is_store(options.store) else Store.open(options.store)
+        store = options.open_store()
     return GeminiSpend.create(
         items,
         max_cost=options.max_cost,
@@ -669,9 +672,8 @@ def _unfinished(item: LLMWorkItem[Any, Any]) -> WorkItemResult[Any, Any]:
 def _begin_session(items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> RunSession | None:
     if options.cache == "off":
         return None
-    from ..store import Store
 
-    store = options.store if _is_store(options.store) else Store.open(options.store)
+    store = options.open_store()
     return store.begin_run(
         items,
         run_name=options.run_name,
@@ -687,9 +689,8 @@ def _remember_uploads_in_run_store(items: Sequence[LLMWorkItem[Any, Any]], optio
     if not strategies or options.config.dry_run:  # a dry run uploads nothing
         return
     from ..gemini import GeminiStrategy
-    from ..store import Store
 
-    store = options.store if _is_store(options.store) else Store.open(options.store)
+    store = options.open_store()
     for strategy in strategies.values():
         if isinstance(strategy, GeminiStrategy):
             strategy.media.use_store(store)
