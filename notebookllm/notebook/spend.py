@@ -21,11 +21,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..core.budget import Budget, Charge
 from ..core.errors import ConfigurationError
+from ..core.results import WorkItemResult
 from ..core.tokens import TokenUsage
 from ..core.work_item import LLMWorkItem
 from ..media import MultimodalPrompt
@@ -43,11 +44,15 @@ class GeminiSpend:
     processor.
     """
 
-    def __init__(self, budget_options: dict[str, Any], outputs: dict[int, int], workers: int) -> None:
+    def __init__(
+        self, budget_options: dict[str, Any], outputs: dict[int, int], workers: int, *, batch: bool = False
+    ) -> None:
         self._outputs = outputs  # id(strategy) → output tokens to expect at most
         self._workers = workers
+        self._batch = batch
         self._prompt_tokens: dict[tuple[int, str], int] = {}
         self._system_tokens: dict[int, int] = {}
+        self._held: dict[str, Any] = {}  # item id → the budget's hold of a batch row until the job ends
         self.budget = Budget(**budget_options, estimate=self.estimate)
 
     @classmethod
@@ -59,8 +64,12 @@ class GeminiSpend:
         max_tokens: int | None,
         store: Any,
         workers: int,
+        batch: bool = False,
     ) -> GeminiSpend:
-        """Check that every strategy can be estimated; raises :class:`ConfigurationError` (before any request)."""
+        """Check that every strategy can be estimated; raises :class:`ConfigurationError` (before any request).
+
+        ``batch``: the requests go as Batch API jobs, estimated at the batch price (see :meth:`admit`).
+        """
         from ..gemini import GeminiCachedStrategy, GeminiStrategy
         from ..gemini.pricing import price_for
 
@@ -80,7 +89,7 @@ class GeminiSpend:
                     f"max_cost=: no price for model {strategy.model!r}; add one with nl.gemini.set_price(...)"
                 )
             outputs[id(strategy)] = _output_bound(strategy, store)
-        return cls({"max_cost": max_cost, "max_tokens": max_tokens}, outputs, workers)
+        return cls({"max_cost": max_cost, "max_tokens": max_tokens}, outputs, workers, batch=batch)
 
     async def count(self, items: Sequence[LLMWorkItem[Any, Any]]) -> None:
         """countTokens of every distinct prompt (and system instruction) of ``items`` not counted yet."""
@@ -119,12 +128,32 @@ class GeminiSpend:
         input_tokens = self._prompt_tokens[key] + self._system_tokens[id(strategy)] + media
         output_tokens = self._outputs[id(strategy)]
         usage = TokenUsage(input_tokens=input_tokens, output_tokens=output_tokens)
-        tier = requested_service_tier(strategy.config)
-        cost = estimate_cost(usage, strategy.model, service_tier=tier)
+        price = {"batch": self._batch, "service_tier": requested_service_tier(strategy.config)}
+        cost = estimate_cost(usage, strategy.model, **price)
         if media:
-            as_audio = estimate_cost(usage, strategy.model, service_tier=tier, audio_input_tokens=media)
+            as_audio = estimate_cost(usage, strategy.model, **price, audio_input_tokens=media)
             cost = None if cost is None or as_audio is None else max(cost, as_audio)
         return Charge(tokens=usage.total_tokens, cost_usd=cost)
+
+    async def admit(
+        self, items: Sequence[LLMWorkItem[Any, Any]]
+    ) -> tuple[list[LLMWorkItem[Any, Any]], list[WorkItemResult[Any, Any]]]:
+        """The budget step of a Batch API job, before it is submitted: counts ``items``, then splits them into the
+        items to submit (in order, while their estimates add up within the caps) and a failed result
+        (``BudgetExceededError``, $0, unsent) for each of the others. Call :meth:`settle` with the job's results."""
+        await self.count(items)
+        self.budget.check(items)
+        held, refused = self.budget.admit(items)
+        self._held.update(held)
+        return [item for item in items if item.item_id in held], refused
+
+    def settle(self, results: Iterable[WorkItemResult[Any, Any]]) -> None:
+        """The admitted rows of a batch job have ended: count each at what it was billed instead of its estimate."""
+        for result in results:
+            hold = self._held.pop(result.item_id, None)
+            if hold is not None:
+                billed = result.token_usage if result.token_usage.total_tokens else None  # a failed job bills nothing
+                self.budget.settle(hold, result.metadata.get("cost_usd"), billed)
 
 
 def _output_bound(strategy: Any, store: Any) -> int:
