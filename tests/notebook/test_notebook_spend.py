@@ -33,11 +33,13 @@ def _strategy(client) -> GeminiStrategy:
     return GeminiStrategy(client, MODEL, max_output_tokens=MAX_OUTPUT, thinking=0)
 
 
-def _billed(emulator) -> tuple[float, int, int]:
-    """What the emulator charged for generateContent: dollars (price table), tokens, and requests answered."""
+def _billed(emulator, endpoint: str = "generateContent") -> tuple[float, int, int]:
+    """What the emulator charged for ``endpoint`` (``batches.request``: the requests its batch jobs answered, at
+    the batch price): dollars (price table), tokens, and requests answered."""
     dollars, tokens, answered = 0.0, 0, 0
+    batch = endpoint == "batches.request"
     for record in emulator.log:
-        if record.endpoint == "generateContent" and record.usage is not None:
+        if record.endpoint == endpoint and record.usage is not None:
             u = record.usage
             usage = TokenUsage(
                 input_tokens=u.get("promptTokenCount", 0),
@@ -45,7 +47,7 @@ def _billed(emulator) -> tuple[float, int, int]:
                 cached_input_tokens=u.get("cachedContentTokenCount", 0),
                 thoughts_tokens=u.get("thoughtsTokenCount", 0),
             )
-            dollars += estimate_cost(usage, MODEL)
+            dollars += estimate_cost(usage, MODEL, batch=batch)
             tokens += usage.total_tokens
             answered += 1
     return dollars, tokens, answered
@@ -137,7 +139,7 @@ async def test_compare_caps_all_its_variants_together(emulator_client, emulator,
     [
         ({"max_cost": -1}, "max_cost must be a positive"),
         ({"max_tokens": 0}, "max_tokens must be a positive"),
-        ({"max_cost": 1.0, "mode": "batch"}, "not supported with mode='batch'"),
+        ({"max_cost": 1.0, "mode": "batch", "bounded": False}, "set max_output_tokens"),
         ({"max_cost": 1.0, "bounded": False}, "set max_output_tokens"),
         ({"max_cost": 1.0, "model": "my-tuned-model"}, "no price for model 'my-tuned-model'"),
     ],
@@ -150,3 +152,69 @@ async def test_bad_caps_fail_before_any_request(emulator_client, emulator, store
     with pytest.raises(ConfigurationError, match=message):
         await nl.arun(_reviews(3), prompt=PROMPT, strategy=strategy, store=store, progress=False, **options)
     assert emulator.log == []
+
+
+async def test_a_capped_batch_job_submits_only_the_rows_that_fit_and_a_rerun_submits_the_rest(
+    emulator_client, emulator, store
+) -> None:
+    df = _reviews(60)
+    strategy = _strategy(emulator_client)
+    estimates = [_row_estimate(emulator_client, PROMPT.format(review=review)) / 2 for review in df["review"]]
+    cap = round(sum(estimates[:25]) + estimates[25] / 2, 8)  # the first 25 rows fit at the batch price, the 26th not
+    stream = io.StringIO()
+    emulator.reset_log()
+
+    first = await nl.arun(
+        df, prompt=PROMPT, strategy=strategy, store=store, mode="batch", progress=TextProgress(stream), max_cost=cap
+    )
+    spent, _, answered = _billed(emulator, "batches.request")
+    assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 0
+    assert answered == 25 and spent <= cap  # by the emulator's own billing of the job
+    frame = first.df
+    assert list(frame["success"]) == [True] * 25 + [False] * 35  # in row order
+    refused = frame.iloc[25:]
+    assert set(refused["error_type"]) == {"BudgetExceededError"} and (refused["cost_usd"] == 0).all()
+    assert refused["error"].str.contains("would take the run past its budget").all()
+    assert frame["cost_usd"].sum() == pytest.approx(spent, rel=1e-9)  # billed at the batch price
+    assert first.budget.startswith(f"{format_usd(spent)} / {format_usd(cap)}") and "35 rows not sent" in first.budget
+    assert f"/ {format_usd(cap)}" in stream.getvalue().splitlines()[-1]
+
+    emulator.reset_log()
+    second = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, mode="batch", progress=False,
+                           max_cost=1.0)  # fmt: skip
+    assert _billed(emulator, "batches.request")[2] == 35  # exactly the remaining rows
+    assert emulator.count(endpoint="countTokens") == 35
+    assert second.df["success"].all() and second.summary().from_cache == 25
+
+
+async def test_a_batch_cap_too_small_for_the_first_row_sends_nothing(emulator_client, emulator, store) -> None:
+    emulator.reset_log()
+    results = await nl.arun(_reviews(3), prompt=PROMPT, strategy=_strategy(emulator_client), store=store,
+                            mode="batch", progress=False, max_tokens=5)  # fmt: skip
+    assert not results.df["success"].any() and set(results.df["error_type"]) == {"BudgetExceededError"}
+    assert emulator.count(endpoint="batchGenerateContent") == 0 and "3 rows not sent" in results.budget
+
+
+async def test_compare_in_batch_mode_caps_all_its_jobs_together(emulator_client, emulator, store) -> None:
+    df = _reviews(12)
+    strategies = {
+        "a": _strategy(emulator_client),
+        "b": GeminiStrategy(emulator_client, MODEL, max_output_tokens=30, thinking=0),
+    }
+    emulator.reset_log()
+    cap = sum(_row_estimate(emulator_client, PROMPT.format(review=r)) / 2 for r in df["review"])  # about one job
+    comparison = await nl.acompare(df, prompt=PROMPT, strategies=strategies, store=store, progress=False,
+                                   mode="batch", max_cost=cap)  # fmt: skip
+    spent, _, answered = _billed(emulator, "batches.request")
+    assert spent <= cap and 0 < answered < 24  # the two jobs' rows share one cap
+    refused = [r for variant in comparison.results.values() for r in variant.results if not r.success]
+    assert len(refused) == 24 - answered and all(isinstance(r.error, BudgetExceededError) for r in refused)
+
+
+async def test_auto_may_choose_a_batch_job_under_a_cap(emulator_client, emulator, store, capsys) -> None:
+    emulator.reset_log()
+    results = await nl.arun(_reviews(20), prompt=PROMPT, strategy=_strategy(emulator_client), store=store,
+                            progress=False, mode="auto", rpm=1, max_cost=1.0)  # fmt: skip
+    assert "chose batch" in capsys.readouterr().out
+    assert emulator.count(endpoint="batchGenerateContent") == 1 and results.df["success"].all()
+    assert _billed(emulator, "batches.request")[0] <= 1.0 and results.budget.endswith("/ $1.0000")
