@@ -11,8 +11,8 @@ With ``output_delay_s`` a job reports SUCCEEDED that long before its output is a
 real API already says SUCCEEDED but ``dest`` is still empty. Inline input gives
 ``metadata.output.inlinedResponses.inlinedResponses[]``; file input (JSONL lines ``{"key", "request"}``) gives a
 generated responses file ``metadata.output.responsesFile`` with lines ``{"key", "response"}`` or ``{"key", "error"}``.
-Each request the job answers is billed in the request log as a ``batches.request`` record (its model, status and
-``usageMetadata``; path ``batches/<id>``), so tests count a job's tokens and spend as they do online requests'.
+Each request the job answers is billed in the request log as a ``generateContent.batch`` record (its model, status and
+``usageMetadata``; the job's path), so tests count a job's tokens and spend as they do online requests'.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class _Job:
         "owner",
         "requests",
         "stats",
+        "version",
     )
 
     def __init__(self, **fields: Any) -> None:
@@ -104,7 +105,9 @@ class BatchStore:
         self._log = log  # the current log (a test may replace it between jobs)
         self._jobs: dict[str, _Job] = {}
 
-    def create(self, model: str, body: dict[str, Any], base_url: str, owner: str | None = None) -> dict[str, Any]:
+    def create(
+        self, model: str, body: dict[str, Any], base_url: str, owner: str | None = None, version: str = "v1beta"
+    ) -> dict[str, Any]:
         batch = body.get("batch")
         if not isinstance(batch, dict):
             raise ApiError.invalid("* BatchGenerateContentRequest.batch: batch is required", "batch")
@@ -130,6 +133,7 @@ class BatchStore:
             outcome=outcome,
             base_url=base_url,
             owner=owner,
+            version=version,
         )
         self._jobs[job.id] = job
         return self._resource(job, state="BATCH_STATE_PENDING")
@@ -255,8 +259,10 @@ class BatchStore:
     def _bill(self, job: _Job, model: str, status: int, usage: dict[str, Any] | None) -> None:
         """One answered request of ``job`` in the request log, with what it was charged."""
         if self._log is not None:
-            path = f"batches/{job.id}"
-            self._log().add("BATCH", path, "batches.request", model, status, self._clock(), 0.0, job.owner, None, usage)
+            path = f"/{job.version}/batches/{job.id}"
+            self._log().add(
+                "BATCH", path, "generateContent.batch", model, status, self._clock(), 0.0, job.owner, None, usage
+            )
 
     def _status(self, http_code: int, message: str) -> dict[str, Any]:
         """A per-request error as a ``google.rpc.Status`` (gRPC code), or HTTP-coded with ``error_codes="http"``."""

@@ -364,7 +364,8 @@ class EmulatorServer:
     async def _batch_create(self, request: web.Request) -> web.StreamResponse:
         model = self._model(request)
         _, body = await _read_json(request)
-        return _json_response(self.state.batches.create(model, body, _base_url(request), _owner(request)))
+        version = request.match_info["version"]
+        return _json_response(self.state.batches.create(model, body, _base_url(request), _owner(request), version))
 
     async def _batch_list(self, request: web.Request) -> web.StreamResponse:
         query = request.query

@@ -34,10 +34,10 @@ def _strategy(client) -> GeminiStrategy:
 
 
 def _billed(emulator, endpoint: str = "generateContent") -> tuple[float, int, int]:
-    """What the emulator charged for ``endpoint`` (``batches.request``: the requests its batch jobs answered, at
+    """What the emulator charged for ``endpoint`` (``generateContent.batch``: the requests its batch jobs answered, at
     the batch price): dollars (price table), tokens, and requests answered."""
     dollars, tokens, answered = 0.0, 0, 0
-    batch = endpoint == "batches.request"
+    batch = endpoint == "generateContent.batch"
     for record in emulator.log:
         if record.endpoint == endpoint and record.usage is not None:
             u = record.usage
@@ -167,7 +167,7 @@ async def test_a_capped_batch_job_submits_only_the_rows_that_fit_and_a_rerun_sub
     first = await nl.arun(
         df, prompt=PROMPT, strategy=strategy, store=store, mode="batch", progress=TextProgress(stream), max_cost=cap
     )
-    spent, _, answered = _billed(emulator, "batches.request")
+    spent, _, answered = _billed(emulator, "generateContent.batch")
     assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 0
     assert answered == 25 and spent <= cap  # by the emulator's own billing of the job
     frame = first.df
@@ -182,7 +182,7 @@ async def test_a_capped_batch_job_submits_only_the_rows_that_fit_and_a_rerun_sub
     emulator.reset_log()
     second = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, mode="batch", progress=False,
                            max_cost=1.0)  # fmt: skip
-    assert _billed(emulator, "batches.request")[2] == 35  # exactly the remaining rows
+    assert _billed(emulator, "generateContent.batch")[2] == 35  # exactly the remaining rows
     assert emulator.count(endpoint="countTokens") == 35
     assert second.df["success"].all() and second.summary().from_cache == 25
 
@@ -205,7 +205,7 @@ async def test_compare_in_batch_mode_caps_all_its_jobs_together(emulator_client,
     cap = sum(_row_estimate(emulator_client, PROMPT.format(review=r)) / 2 for r in df["review"])  # about one job
     comparison = await nl.acompare(df, prompt=PROMPT, strategies=strategies, store=store, progress=False,
                                    mode="batch", max_cost=cap)  # fmt: skip
-    spent, _, answered = _billed(emulator, "batches.request")
+    spent, _, answered = _billed(emulator, "generateContent.batch")
     assert spent <= cap and 0 < answered < 24  # the two jobs' rows share one cap
     refused = [r for variant in comparison.results.values() for r in variant.results if not r.success]
     assert len(refused) == 24 - answered and all(isinstance(r.error, BudgetExceededError) for r in refused)
@@ -217,4 +217,4 @@ async def test_auto_may_choose_a_batch_job_under_a_cap(emulator_client, emulator
                             progress=False, mode="auto", rpm=1, max_cost=1.0)  # fmt: skip
     assert "chose batch" in capsys.readouterr().out
     assert emulator.count(endpoint="batchGenerateContent") == 1 and results.df["success"].all()
-    assert _billed(emulator, "batches.request")[0] <= 1.0 and results.budget.endswith("/ $1.0000")
+    assert _billed(emulator, "generateContent.batch")[0] <= 1.0 and results.budget.endswith("/ $1.0000")
