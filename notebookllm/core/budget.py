@@ -11,6 +11,9 @@ A job that cannot be stopped request by request (a Batch API job) is decided bef
 :meth:`Budget.admit` holds each item's estimate in order while the total fits, and fails the first item that does
 not fit and every item after it, unsent; the job's rows are settled at what they were billed once it ends.
 
+What a run pays for apart from its requests (creating a context cache and storing it) is counted as spent before
+the first request (:meth:`Budget.prepay`, refused when it cannot fit) and corrected to its bill afterwards.
+
 The estimate is the caller's: ``estimate(item) -> Charge`` (``nl.run`` counts each prompt's tokens with
 countTokens and bounds the reply by ``max_output_tokens``; see :mod:`notebookllm.notebook.spend`). One budget may
 serve several processors in turn (``nl.compare`` caps all its variants together).
@@ -199,6 +202,30 @@ class Budget:
                 )
             )
         return admitted, refused
+
+    def prepay(self, charge: Charge, what: str) -> _Hold:
+        """Count ``charge``, something the run pays for apart from its requests (``what``, e.g. creating a context
+        cache), as spent now; correct it with :meth:`rebill` once its bill is known.
+
+        Raises:
+            BudgetExceededError: it cannot fit, with what is spent and held already (nothing is counted).
+        """
+        if not self._fits(charge, in_flight=True):
+            raise BudgetExceededError(
+                f"{what} ({_describe(charge)}) would take the run past its budget (spent {self.text()})"
+            )
+        self.spent_usd += charge.cost_usd or 0.0
+        self.spent_tokens += charge.tokens
+        return _Hold(charge)
+
+    def rebill(self, hold: _Hold, cost_usd: float, tokens: int) -> None:
+        """What :meth:`prepay` counted at its estimate was billed ``cost_usd`` and ``tokens``: count that instead."""
+        if not hold.open:
+            return
+        hold.open = False
+        self.spent_usd = max(0.0, self.spent_usd + cost_usd - (hold.charge.cost_usd or 0.0))
+        self.spent_tokens = max(0, self.spent_tokens + tokens - hold.charge.tokens)
+        self._wake()
 
     def _refuse(self, charge: Charge) -> BudgetExceededError:
         self.refused += 1

@@ -411,7 +411,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
         while to_run is not None:
             if to_run:
                 if spend is not None:
-                    await spend.count(to_run)
+                    await spend.prepare(to_run)  # a cap too small for a context cache is refused before it exists
                 processor = _processor(to_run, options, progress, spend)
                 async with processor:
                     await processor.add_many(to_run)
@@ -442,6 +442,8 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             RunInterruptedWarning,
             stacklevel=2,
         )
+    if spend is not None:
+        spend.settle_caches()
     budget = None if spend is None else budget_line(spend.budget)
     return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget)
 

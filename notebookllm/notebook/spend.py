@@ -22,14 +22,17 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.budget import Budget, Charge
-from ..core.errors import ConfigurationError
+from ..core.errors import BudgetExceededError, ConfigurationError
 from ..core.results import WorkItemResult
-from ..core.tokens import TokenUsage
+from ..core.tokens import TokenUsage, format_usd
 from ..core.work_item import LLMWorkItem
 from ..media import MultimodalPrompt
+
+if TYPE_CHECKING:
+    from ..gemini.context_cache import ContextCache
 
 __all__ = ["GeminiSpend"]
 
@@ -53,6 +56,8 @@ class GeminiSpend:
         self._prompt_tokens: dict[tuple[int, str], int] = {}
         self._system_tokens: dict[int, int] = {}
         self._held: dict[str, Any] = {}  # item id → the budget's hold of a batch row until the job ends
+        self._cache_tokens: dict[int, int] = {}  # id(strategy) → tokens its context cache holds (countTokens)
+        self._prepaid: list[_PrepaidCache] = []
         self.budget = Budget(**budget_options, estimate=self.estimate)
 
     @classmethod
@@ -70,7 +75,7 @@ class GeminiSpend:
 
         ``batch``: the requests go as Batch API jobs, estimated at the batch price (see :meth:`admit`).
         """
-        from ..gemini import GeminiCachedStrategy, GeminiStrategy
+        from ..gemini import GeminiStrategy
         from ..gemini.pricing import price_for
 
         outputs: dict[int, int] = {}
@@ -78,11 +83,10 @@ class GeminiSpend:
             strategy = item.strategy
             if id(strategy) in outputs:
                 continue
-            if not isinstance(strategy, GeminiStrategy) or isinstance(strategy, GeminiCachedStrategy):
+            if not isinstance(strategy, GeminiStrategy):
                 raise ConfigurationError(
-                    f"max_cost= / max_tokens= estimate Gemini requests: {type(strategy).__name__} is not supported "
-                    "(a GeminiCachedStrategy's context cache is not estimated yet); for other strategies give "
-                    "ParallelBatchProcessor a core Budget with your own estimate"
+                    f"max_cost= / max_tokens= estimate Gemini requests: {type(strategy).__name__} is not supported; "
+                    "for other strategies give ParallelBatchProcessor a core Budget with your own estimate"
                 )
             if max_cost is not None and price_for(strategy.model) is None:
                 raise ConfigurationError(
@@ -107,12 +111,36 @@ class GeminiSpend:
             key = (id(strategy), str(item.prompt))
             if key not in self._prompt_tokens:
                 todo[key] = (strategy, key[1])
+        for strategy in {id(item.strategy): item.strategy for item in items}.values():
+            cache = self._cache_of(strategy)
+            if cache is not None and id(strategy) not in self._cache_tokens:
+                self._cache_tokens[id(strategy)] = await cache.count_tokens()
         counts = await count_tokens(list(todo.values()), self._workers)
         for (strategy_id, text), tokens in zip(todo, counts, strict=True):
             if text is None:
                 self._system_tokens[strategy_id] = tokens
             else:
                 self._prompt_tokens[(strategy_id, text)] = tokens
+
+    async def prepare(self, items: Sequence[LLMWorkItem[Any, Any]]) -> None:
+        """Before ``items`` run online: :meth:`count` them, and count as spent what each context cache the run
+        will create costs (its tokens at the input price, its storage for the TTL asked for).
+
+        Raises:
+            ConfigurationError: the cap is too small even for a cache (before the cache is created).
+        """
+        await self.count(items)
+        for strategy in {id(item.strategy): item.strategy for item in items}.values():
+            cache = self._cache_of(strategy)
+            if cache is None or cache.live or any(p.cache is cache for p in self._prepaid):
+                continue  # no cache, or one held from an earlier run of this strategy: nothing to create
+            self._prepaid.append(_PrepaidCache.buy(self.budget, strategy, self._cache_tokens[id(strategy)]))
+
+    def settle_caches(self) -> None:
+        """The run has ended: count each context cache at what creating and storing it billed (nothing for a cache
+        adopted from an earlier run; renewals included)."""
+        for prepaid in self._prepaid:
+            prepaid.settle(self.budget)
 
     def estimate(self, item: LLMWorkItem[Any, Any]) -> Charge:
         """The most one request of ``item`` is expected to bill (see the module docstring)."""
@@ -125,9 +153,13 @@ class GeminiSpend:
         if key not in self._prompt_tokens:
             raise ConfigurationError(f"item {item.item_id!r} was not counted before the run")
         media = prompt.media_tokens if isinstance(prompt, MultimodalPrompt) else 0
-        input_tokens = self._prompt_tokens[key] + self._system_tokens[id(strategy)] + media
+        cache = self._cache_of(strategy)
+        cached = self._cache_tokens.get(id(strategy), 0)
+        input_tokens = self._prompt_tokens[key] + self._system_tokens[id(strategy)] + media + cached
         output_tokens = self._outputs[id(strategy)]
-        usage = TokenUsage(input_tokens=input_tokens, output_tokens=output_tokens)
+        # A cache too small to create goes with every request at the full input price instead.
+        cached = 0 if cache is not None and cache.inline else cached
+        usage = TokenUsage(input_tokens=input_tokens, output_tokens=output_tokens, cached_input_tokens=cached)
         price = {"batch": self._batch, "service_tier": requested_service_tier(strategy.config)}
         cost = estimate_cost(usage, strategy.model, **price)
         if media:
@@ -154,6 +186,50 @@ class GeminiSpend:
             if hold is not None:
                 billed = result.token_usage if result.token_usage.total_tokens else None  # a failed job bills nothing
                 self.budget.settle(hold, result.metadata.get("cost_usd"), billed)
+
+    @staticmethod
+    def _cache_of(strategy: Any) -> ContextCache | None:
+        return getattr(strategy, "context_cache", None)
+
+
+class _PrepaidCache:
+    """A context cache a capped run will create: counted as spent at its estimate before the first request, then
+    at its bill (from the handle's running totals) when the run ends."""
+
+    def __init__(self, cache: ContextCache, hold: Any) -> None:
+        self.cache = cache
+        self._hold = hold
+        self._created = cache.created_tokens
+        self._bought = cache.bought_token_hours
+
+    @classmethod
+    def buy(cls, budget: Budget, strategy: Any, tokens: int) -> _PrepaidCache:
+        from ..gemini.pricing import cache_storage_cost, estimate_cost
+
+        cache: ContextCache = strategy.context_cache
+        creating = estimate_cost(TokenUsage(input_tokens=tokens), cache.model) or 0.0
+        hours = cache.ttl_seconds / 3600
+        storing = cache_storage_cost(tokens, hours, cache.model) or 0.0
+        what = (
+            f"the context cache of {cache.model} ({tokens:,} tokens: {format_usd(creating)} to create at the input "
+            f"price, {format_usd(storing)} to store for its {hours:g} h TTL)"
+        )
+        try:
+            hold = budget.prepay(Charge(tokens=tokens, cost_usd=creating + storing), what)
+        except BudgetExceededError as exc:
+            raise ConfigurationError(
+                f"the spend cap is too small even for {what}: {exc}; raise the cap or shorten cache_ttl_seconds"
+            ) from None
+        return cls(cache, hold)
+
+    def settle(self, budget: Budget) -> None:
+        from ..gemini.pricing import cache_storage_cost, estimate_cost
+
+        model = self.cache.model
+        created = self.cache.created_tokens - self._created
+        creating = estimate_cost(TokenUsage(input_tokens=created), model) or 0.0
+        storing = cache_storage_cost(self.cache.bought_token_hours - self._bought, 1.0, model) or 0.0
+        budget.rebill(self._hold, creating + storing, created)
 
 
 def _output_bound(strategy: Any, store: Any) -> int:

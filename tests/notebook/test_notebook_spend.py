@@ -11,7 +11,7 @@ import pytest
 import notebookllm as nl
 from notebookllm import BudgetExceededError, ConfigurationError, TokenUsage
 from notebookllm.core.tokens import format_usd
-from notebookllm.gemini import GeminiStrategy, estimate_cost
+from notebookllm.gemini import GeminiCachedStrategy, GeminiStrategy, cache_storage_cost, estimate_cost
 from notebookllm.notebook.progress import TextProgress
 from notebookllm.store import Store
 
@@ -218,3 +218,80 @@ async def test_auto_may_choose_a_batch_job_under_a_cap(emulator_client, emulator
     assert "chose batch" in capsys.readouterr().out
     assert emulator.count(endpoint="batchGenerateContent") == 1 and results.df["success"].all()
     assert _billed(emulator, "generateContent.batch")[0] <= 1.0 and results.budget.endswith("/ $1.0000")
+
+
+CACHE_TTL_S = 600
+REFERENCE = "Reference guide to sentiment: positive, negative or mixed, with examples. " * 130  # ~2,400 tokens
+
+
+def _cached_strategy(client) -> GeminiCachedStrategy:
+    return GeminiCachedStrategy(
+        client, MODEL, cached_content=REFERENCE, cache_ttl_seconds=CACHE_TTL_S, max_output_tokens=MAX_OUTPUT,
+        thinking=0,
+    )  # fmt: skip
+
+
+def _cache_billed(emulator) -> float:
+    """What the emulator charged for the caches it created: their tokens at the input price, stored for the TTL."""
+    dollars = 0.0
+    for record in emulator.log:
+        if record.endpoint == "cachedContents.create" and record.usage is not None:
+            tokens = record.billed_tokens
+            dollars += estimate_cost(TokenUsage(input_tokens=tokens), MODEL)
+            dollars += cache_storage_cost(tokens, CACHE_TTL_S / 3600, MODEL)
+    return dollars
+
+
+async def test_a_capped_run_with_a_context_cache_counts_the_cache_and_stops_part_way(
+    emulator_client, emulator, store
+) -> None:
+    df = _reviews(40)
+    cache_tokens = emulator_client.models.count_tokens(model=MODEL, contents=REFERENCE).total_tokens
+    cache_cost = estimate_cost(TokenUsage(input_tokens=cache_tokens), MODEL) + cache_storage_cost(
+        cache_tokens, CACHE_TTL_S / 3600, MODEL
+    )
+    per_row = [
+        estimate_cost(
+            TokenUsage(
+                input_tokens=cache_tokens
+                + emulator_client.models.count_tokens(model=MODEL, contents=text).total_tokens,
+                cached_input_tokens=cache_tokens,
+                output_tokens=MAX_OUTPUT,
+            ),
+            MODEL,
+        )
+        for text in (PROMPT.format(review=review) for review in df["review"])
+    ]
+    cap = round(cache_cost + sum(per_row[:10]), 8)  # the cache and ten rows at their estimates
+    emulator.reset_log()
+
+    first = await nl.arun(df, prompt=PROMPT, strategy=_cached_strategy(emulator_client), store=store, progress=False,
+                          max_cost=cap)  # fmt: skip
+    assert emulator.count(endpoint="cachedContents.create") == 1
+    online, _, sent = _billed(emulator)
+    spent = online + _cache_billed(emulator)
+    assert spent <= cap  # by the emulator's own billing: the cache's creation and storage, and every request
+    assert 10 <= sent < 40 and emulator.count(endpoint="generateContent") == sent
+    frame = first.df
+    assert frame["success"].sum() == sent and (frame["cached_tokens"][frame["success"]] == cache_tokens).all()
+    refused = frame[~frame["success"]]
+    assert set(refused["error_type"]) == {"BudgetExceededError"} and (refused["cost_usd"] == 0).all()
+    assert float(first.budget.split(" / ")[0].lstrip("$")) == pytest.approx(spent, abs=1e-6)  # the cache at its bill
+
+    emulator.reset_log()
+    again = await nl.arun(df, prompt=PROMPT, strategy=_cached_strategy(emulator_client), store=store,
+                          progress=False, max_cost=1.0)  # fmt: skip
+    assert emulator.count(endpoint="generateContent") == 40 - sent and again.df["success"].all()
+    assert emulator.count(endpoint="cachedContents.create") == 0  # the first run's cache is adopted
+    assert again.budget.startswith(f"{format_usd(_billed(emulator)[0])} / ")  # an adopted cache costs this run $0
+
+
+async def test_a_cap_too_small_for_the_context_cache_is_refused_before_it_is_created(
+    emulator_client, emulator, store
+) -> None:
+    emulator.reset_log()
+    with pytest.raises(ConfigurationError, match=r"too small even for the context cache of .* to store for its") as e:
+        await nl.arun(_reviews(3), prompt=PROMPT, strategy=_cached_strategy(emulator_client), store=store,
+                      progress=False, max_cost=0.0005)  # fmt: skip
+    assert "to create at the input price" in str(e.value)
+    assert set(emulator.counts()) == {"countTokens"}  # counted (free), nothing created or generated
