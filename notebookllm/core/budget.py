@@ -218,14 +218,23 @@ class Budget:
         self.spent_tokens += charge.tokens
         return _Hold(charge)
 
-    def rebill(self, hold: _Hold, cost_usd: float, tokens: int) -> None:
-        """What :meth:`prepay` counted at its estimate was billed ``cost_usd`` and ``tokens``: count that instead."""
+    def rebill(self, hold: _Hold, cost_usd: float, tokens: int, *, final: bool = True) -> None:
+        """What :meth:`prepay` counted has billed ``cost_usd`` and ``tokens`` so far: count that instead.
+
+        Not ``final`` (the run goes on), it never counts less than the estimate paid ahead; ``final``, exactly the
+        bill, and the hold is closed.
+        """
         if not hold.open:
             return
-        hold.open = False
+        if not final:
+            cost_usd = max(cost_usd, hold.charge.cost_usd or 0.0)
+            tokens = max(tokens, hold.charge.tokens)
         self.spent_usd = max(0.0, self.spent_usd + cost_usd - (hold.charge.cost_usd or 0.0))
         self.spent_tokens = max(0, self.spent_tokens + tokens - hold.charge.tokens)
-        self._wake()
+        hold.charge = Charge(tokens=tokens, cost_usd=cost_usd)  # what is counted now
+        hold.open = not final
+        if final:
+            self._wake()
 
     def _refuse(self, charge: Charge) -> BudgetExceededError:
         self.refused += 1

@@ -155,6 +155,11 @@ class ContextCache:
         """Whether the handle holds a cache that is not expired (a run using it now creates none)."""
         return self.name is not None and self.expire_time is not None and self.clock() < self.expire_time
 
+    @property
+    def renewal_due(self) -> bool:
+        """Whether the next use extends the TTL (buying storage for up to another ``ttl_seconds``)."""
+        return self.live and self.auto_renew and self._due()
+
     async def count_tokens(self) -> int:
         """The tokens a cache of these contents and system instruction would hold, by countTokens (free): what
         creating it bills at the input price. Tools are not counted (the Developer API's countTokens takes none)."""

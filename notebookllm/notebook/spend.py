@@ -140,7 +140,7 @@ class GeminiSpend:
         """The run has ended: count each context cache at what creating and storing it billed (nothing for a cache
         adopted from an earlier run; renewals included)."""
         for prepaid in self._prepaid:
-            prepaid.settle(self.budget)
+            prepaid.settle(self.budget, final=True)
 
     def estimate(self, item: LLMWorkItem[Any, Any]) -> Charge:
         """The most one request of ``item`` is expected to bill (see the module docstring)."""
@@ -165,7 +165,15 @@ class GeminiSpend:
         if media:
             as_audio = estimate_cost(usage, strategy.model, **price, audio_input_tokens=media)
             cost = None if cost is None or as_audio is None else max(cost, as_audio)
+        if cache is not None and cached and cost is not None:
+            self._sync_caches()
+            cost += _upkeep(cache, cached)
         return Charge(tokens=usage.total_tokens, cost_usd=cost)
+
+    def _sync_caches(self) -> None:
+        # Right before a request is reserved: storage a renewal bought (or a cache recreated) since counts now.
+        for prepaid in self._prepaid:
+            prepaid.settle(self.budget, final=False)
 
     async def admit(
         self, items: Sequence[LLMWorkItem[Any, Any]]
@@ -193,8 +201,9 @@ class GeminiSpend:
 
 
 class _PrepaidCache:
-    """A context cache a capped run will create: counted as spent at its estimate before the first request, then
-    at its bill (from the handle's running totals) when the run ends."""
+    """A context cache a capped run will create: counted as spent at its estimate before the first request, at
+    least that while the run goes on (more once renewals buy storage), and at its bill when the run ends (from the
+    handle's running totals: nothing for a cache adopted from an earlier run)."""
 
     def __init__(self, cache: ContextCache, hold: Any) -> None:
         self.cache = cache
@@ -204,15 +213,11 @@ class _PrepaidCache:
 
     @classmethod
     def buy(cls, budget: Budget, strategy: Any, tokens: int) -> _PrepaidCache:
-        from ..gemini.pricing import cache_storage_cost, estimate_cost
-
         cache: ContextCache = strategy.context_cache
-        creating = estimate_cost(TokenUsage(input_tokens=tokens), cache.model) or 0.0
-        hours = cache.ttl_seconds / 3600
-        storing = cache_storage_cost(tokens, hours, cache.model) or 0.0
+        creating, storing = _cache_costs(cache, tokens, tokens * cache.ttl_seconds / 3600)
         what = (
             f"the context cache of {cache.model} ({tokens:,} tokens: {format_usd(creating)} to create at the input "
-            f"price, {format_usd(storing)} to store for its {hours:g} h TTL)"
+            f"price, {format_usd(storing)} to store for its {cache.ttl_seconds / 3600:g} h TTL)"
         )
         try:
             hold = budget.prepay(Charge(tokens=tokens, cost_usd=creating + storing), what)
@@ -222,14 +227,31 @@ class _PrepaidCache:
             ) from None
         return cls(cache, hold)
 
-    def settle(self, budget: Budget) -> None:
-        from ..gemini.pricing import cache_storage_cost, estimate_cost
-
-        model = self.cache.model
+    def settle(self, budget: Budget, *, final: bool) -> None:
+        """Count the cache at what it has billed so far: while the run goes on never below the estimate paid
+        ahead (the cache may still be on its way), at the bill once it has ended (``final``)."""
         created = self.cache.created_tokens - self._created
-        creating = estimate_cost(TokenUsage(input_tokens=created), model) or 0.0
-        storing = cache_storage_cost(self.cache.bought_token_hours - self._bought, 1.0, model) or 0.0
-        budget.rebill(self._hold, creating + storing, created)
+        billed = sum(_cache_costs(self.cache, created, self.cache.bought_token_hours - self._bought))
+        budget.rebill(self._hold, billed, created, final=final)
+
+
+def _cache_costs(cache: ContextCache, created_tokens: int, token_hours: float) -> tuple[float, float]:
+    """US dollars for creating a cache of ``created_tokens`` (input price) and for ``token_hours`` of storage."""
+    from ..gemini.pricing import cache_storage_cost, estimate_cost
+
+    creating = estimate_cost(TokenUsage(input_tokens=created_tokens), cache.model) or 0.0
+    return creating, cache_storage_cost(token_hours, 1.0, cache.model) or 0.0
+
+
+def _upkeep(cache: ContextCache, tokens: int) -> float:
+    """What one request may buy for the cache it uses: storage for another TTL when a renewal is due, a new cache
+    when it has expired (recreated on use)."""
+    if cache.inline or cache.name is None:
+        return 0.0
+    ttl_hours = cache.ttl_seconds / 3600
+    if not cache.live:
+        return sum(_cache_costs(cache, tokens, tokens * ttl_hours))
+    return _cache_costs(cache, 0, tokens * ttl_hours)[1] if cache.renewal_due else 0.0
 
 
 def _output_bound(strategy: Any, store: Any) -> int:

@@ -10,7 +10,9 @@ import pytest
 
 import notebookllm as nl
 from notebookllm import BudgetExceededError, ConfigurationError, TokenUsage
+from notebookllm.core.middleware import BaseMiddleware
 from notebookllm.core.tokens import format_usd
+from notebookllm.emulator import ManualClock
 from notebookllm.gemini import GeminiCachedStrategy, GeminiStrategy, cache_storage_cost, estimate_cost
 from notebookllm.notebook.progress import TextProgress
 from notebookllm.store import Store
@@ -295,3 +297,38 @@ async def test_a_cap_too_small_for_the_context_cache_is_refused_before_it_is_cre
                       progress=False, max_cost=0.0005)  # fmt: skip
     assert "to create at the input price" in str(e.value)
     assert set(emulator.counts()) == {"countTokens"}  # counted (free), nothing created or generated
+
+
+class _Minutes(BaseMiddleware):
+    """``step`` seconds pass after each answered row (before the next is estimated), on the emulator's and the
+    cache's clock."""
+
+    def __init__(self, clock: ManualClock, step: float) -> None:
+        self.clock, self.step = clock, step
+
+    async def after_process(self, result):
+        if result.success:
+            self.clock.advance(self.step)
+        return result
+
+
+async def test_storage_a_renewal_buys_mid_run_counts_against_the_cap(make_emulator, store) -> None:
+    clock = ManualClock()
+    emu = make_emulator(clock=clock)
+    client = emu.client()
+    strategy = _cached_strategy(client)
+    strategy.context_cache.clock = clock
+    tokens = client.models.count_tokens(model=MODEL, contents=REFERENCE).total_tokens
+    storage_per_hour = cache_storage_cost(tokens, 1.0, MODEL)
+    cap = estimate_cost(TokenUsage(input_tokens=tokens), MODEL) + storage_per_hour * 2  # about 1.5 h of renewals
+
+    results = await nl.arun(_reviews(40), prompt=PROMPT, strategy=strategy, store=store, progress=False,
+                            max_workers=1, middlewares=[_Minutes(clock, 240)], max_cost=cap)  # fmt: skip
+    cache = client.caches.get(name=strategy.context_cache.name)
+    lifetime_h = (cache.expire_time - cache.create_time).total_seconds() / 3600
+    assert emu.count(endpoint="cachedContents.patch") >= 2  # renewed while the run went on
+    spent = _billed(emu)[0] + estimate_cost(TokenUsage(input_tokens=tokens), MODEL) + storage_per_hour * lifetime_h
+    assert spent <= cap  # storage for the cache's whole lifetime included
+    sent = emu.count(endpoint="generateContent")
+    assert 0 < sent < 40 and results.summary().failed == 40 - sent
+    assert float(results.budget.split(" / ")[0].lstrip("$")) == pytest.approx(spent, abs=1e-6)
