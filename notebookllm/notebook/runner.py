@@ -259,7 +259,11 @@ async def arun(
             prompt, ``max_output_tokens`` or the store's longest reply; see :mod:`notebookllm.notebook.spend`)
             would take the run past the cap, counting requests in flight at their estimate until billed. Rows
             not sent fail with ``BudgetExceededError``; the progress display and ``summary()`` show spent / cap;
-            running the same call with a higher cap sends only those rows. Online only for now.
+            running the same call with a higher cap sends only those rows. ``mode="batch"``: a job cannot be
+            stopped midway, so it takes the rows, in order, whose estimates at the batch price fit the cap, and
+            the rest fail unsent. A ``GeminiCachedStrategy``'s context cache counts too: its tokens at the cached
+            price in every request, and creating and storing it for its TTL, counted before the first request (a
+            cap too small for that is refused before the cache is created).
 
     Raises:
         ConfigurationError: a bad option or an option that does not fit the data — before any request.

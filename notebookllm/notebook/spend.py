@@ -8,10 +8,23 @@ estimate of one Gemini request is meant never to come out below its bill.
   the strategy sets it, a hard bound. Without it, the longest reply of the model in the store's history, which
   bounds typical runs but not every reply; with neither there is nothing to bound the reply by, and the run is
   refused before any request (set ``max_output_tokens``, or run a small sample first).
-* **Cost**: the price table (:func:`~notebookllm.gemini.estimate_cost`) at the strategy's service tier.
+* **Cost**: the price table (:func:`~notebookllm.gemini.estimate_cost`) at the strategy's service tier, or at the
+  Batch API's price for ``mode="batch"``.
 
-A :class:`~notebookllm.gemini.GeminiCachedStrategy` is refused: the context cache it bills with every request is
-not part of this estimate yet.
+**Batch jobs** (:meth:`GeminiSpend.admit`): a job cannot be stopped request by request, so the cap is decided before
+it is submitted: the unanswered rows, in order, while their estimates add up within the cap; the first that does
+not fit and every row after it fail with ``BudgetExceededError`` ($0, unsent). When the job ends each submitted row
+counts at what it was billed, so the summary shows the real spend; a rerun with a higher cap submits the rest.
+
+**Context caches** (:class:`~notebookllm.gemini.GeminiCachedStrategy`): each request also carries the cache's
+tokens (countTokens of its contents and system instruction; tools are not counted) at the cached-input price.
+Creating the cache bills those tokens once at the input price, and storage is billed per token-hour; a run that
+will create one counts both (storage for the ``cache_ttl_seconds`` it asks for) as spent before its first request,
+and a cap too small for that is refused before the cache exists, naming the cache's cost. A request that will renew
+the cache (its TTL nearly over) or recreate it (expired) carries that storage or creation in its estimate, and what
+the cache has bought is counted before the next request is reserved. When the run ends the cache counts at its bill
+(nothing for a cache adopted from an earlier run, which that run paid for). A cache deleted by someone else
+mid-run is recreated at a cost no estimate foresaw.
 
 Example:
     >>> results = nl.run(df, prompt="Classify: {review}", strategy=strategy, max_cost=0.50)  # doctest: +SKIP
