@@ -238,7 +238,7 @@ class Budget:
 
     def _refuse(self, charge: Charge) -> BudgetExceededError:
         self.refused += 1
-        held = f", {format_usd(self.in_flight_usd)} held for requests sent" if self.in_flight_usd else ""
+        held = f", {format_usd(self.in_flight_usd)} held for requests under way" if self.in_flight_usd else ""
         return BudgetExceededError(
             f"not sent: its estimated cost ({_describe(charge)}) would take the run past its budget "
             f"(spent {self.text()}{held})"
