@@ -466,7 +466,8 @@ async def run_batch_items(
     items = list(items)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    spend = spend or run_spend(items, options, batch=True)
+    if spend is None:
+        spend = run_spend(items, options, batch=True)
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     pending = session.pending if session is not None else items

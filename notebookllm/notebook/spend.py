@@ -30,6 +30,9 @@ Example:
     >>> results = nl.run(df, prompt="Classify: {review}", strategy=strategy, max_cost=0.50)  # doctest: +SKIP
     >>> results.summary().budget  # doctest: +SKIP
     '$0.4980 / $0.5000'
+    >>> job = nl.run(df, prompt="Classify: {review}", strategy=strategy, mode="batch", max_cost=0.50)  # doctest: +SKIP
+    >>> job.budget  # doctest: +SKIP
+    '$0.2110 / $0.5000 · 1,204 rows not sent'
 """
 
 from __future__ import annotations
@@ -55,9 +58,10 @@ _HISTORY = 1000
 class GeminiSpend:
     """Counts the prompts a capped run will send and estimates each request (the budget's ``estimate``).
 
-    Build it with :meth:`create` (checks the strategies, reads the store's history), call :meth:`count` for each
-    batch of items before they run (countTokens of the prompts not counted yet), and give :attr:`budget` to the
-    processor.
+    Build it with :meth:`create` (checks the strategies, reads the store's history). Online: call :meth:`prepare`
+    for each batch of items before they run (countTokens of the prompts not counted yet; the context caches the run
+    will create, counted as spent), give :attr:`budget` to the processor, and call :meth:`settle_caches` when the
+    run ends. A batch job: :meth:`admit` its items before submitting, :meth:`settle` its results.
     """
 
     def __init__(
