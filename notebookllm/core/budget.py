@@ -221,8 +221,8 @@ class Budget:
     def rebill(self, hold: _Hold, cost_usd: float, tokens: int, *, final: bool = True) -> None:
         """What :meth:`prepay` counted has billed ``cost_usd`` and ``tokens`` so far: count that instead.
 
-        Not ``final`` (the run goes on), it never counts less than the estimate paid ahead; ``final``, exactly the
-        bill, and the hold is closed.
+        Not ``final`` (the run goes on, and what was paid for may still be on its way), it never counts less than it
+        does already; ``final``, exactly the bill, and the hold is closed.
         """
         if not hold.open:
             return

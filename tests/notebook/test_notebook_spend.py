@@ -179,6 +179,7 @@ async def test_a_capped_batch_job_submits_only_the_rows_that_fit_and_a_rerun_sub
     assert refused["error"].str.contains("would take the run past its budget").all()
     assert frame["cost_usd"].sum() == pytest.approx(spent, rel=1e-9)  # billed at the batch price
     assert first.budget.startswith(f"{format_usd(spent)} / {format_usd(cap)}") and "35 rows not sent" in first.budget
+    assert first.summary().budget == first.budget  # the real billed spend, after the job
     assert f"/ {format_usd(cap)}" in stream.getvalue().splitlines()[-1]
 
     emulator.reset_log()
