@@ -7,6 +7,13 @@ that would not fit while others are in flight waits for them (they may have been
 that cannot fit whatever they cost fails at once with :class:`~notebookllm.core.errors.BudgetExceededError`,
 without a request. So, as long as no estimate is below the bill, spend never passes the cap.
 
+A job that cannot be stopped request by request (a Batch API job) is decided before it is submitted:
+:meth:`Budget.admit` holds each item's estimate in order while the total fits, and fails the first item that does
+not fit and every item after it, unsent; the job's rows are settled at what they were billed once it ends.
+
+What a run pays for apart from its requests (creating a context cache and storing it) is counted as spent before
+the first request (:meth:`Budget.prepay`, refused when it cannot fit) and corrected to its bill afterwards.
+
 The estimate is the caller's: ``estimate(item) -> Charge`` (``nl.run`` counts each prompt's tokens with
 countTokens and bounds the reply by ``max_output_tokens``; see :mod:`notebookllm.notebook.spend`). One budget may
 serve several processors in turn (``nl.compare`` caps all its variants together).
@@ -24,15 +31,21 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .classification import ErrorInfo
 from .errors import BudgetExceededError, ConfigurationError
+from .results import WorkItemResult
 from .tokens import TokenUsage, format_usd
 from .work_item import LLMWorkItem
 
-__all__ = ["Budget", "Charge", "check_caps"]
+__all__ = ["OVER_BUDGET", "Budget", "Charge", "check_caps"]
+
+OVER_BUDGET = ErrorInfo(retryable=False, category="budget")
+"""How an item the budget refused is classified: not retryable (a higher cap, not a retry, sends it)."""
 
 
 def check_caps(max_cost: Any, max_tokens: Any) -> None:
@@ -144,11 +157,7 @@ class Budget:
         charge = self._charge(item)
         while True:
             if not self._fits(charge, in_flight=False):
-                self.refused += 1
-                raise BudgetExceededError(
-                    f"not sent: its estimated cost ({_describe(charge)}) would take the run past its budget "
-                    f"(spent {self.text()})"
-                )
+                raise self._refuse(charge)
             if self._fits(charge, in_flight=True):
                 self.in_flight_usd += charge.cost_usd or 0.0
                 self.in_flight_tokens += charge.tokens
@@ -160,6 +169,80 @@ class Budget:
             finally:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
+
+    def admit(self, items: Sequence[LLMWorkItem[Any, Any]]) -> tuple[dict[str, _Hold], list[WorkItemResult[Any, Any]]]:
+        """Decide a job that cannot be stopped request by request (a Batch API job) before it is submitted.
+
+        Holds the estimate of each item in order while the running total fits the caps; the first item that does
+        not fit and every item after it are refused (so a rerun with a higher cap continues in row order).
+        Returns the holds of the admitted items by item id (settle each at its bill once the job ends) and a
+        failed result (``BudgetExceededError``, $0, nothing sent) for each refused item, in order.
+        """
+        admitted: dict[str, _Hold] = {}
+        refused: list[WorkItemResult[Any, Any]] = []
+        for item in items:
+            charge = self._charge(item)
+            if not refused and self._fits(charge, in_flight=True):
+                self.in_flight_usd += charge.cost_usd or 0.0
+                self.in_flight_tokens += charge.tokens
+                admitted[item.item_id] = _Hold(charge)
+                continue
+            now = time.time()
+            refused.append(
+                WorkItemResult(
+                    item.item_id,
+                    False,
+                    error=self._refuse(charge),
+                    error_info=OVER_BUDGET,
+                    attempts=0,
+                    metadata={"cost_usd": 0.0},
+                    started_at=now,
+                    finished_at=now,
+                    context=item.context,
+                )
+            )
+        return admitted, refused
+
+    def prepay(self, charge: Charge, what: str) -> _Hold:
+        """Count ``charge``, something the run pays for apart from its requests (``what``, e.g. creating a context
+        cache), as spent now; correct it with :meth:`rebill` once its bill is known.
+
+        Raises:
+            BudgetExceededError: it cannot fit, with what is spent and held already (nothing is counted).
+        """
+        if not self._fits(charge, in_flight=True):
+            raise BudgetExceededError(
+                f"{what} ({_describe(charge)}) would take the run past its budget (spent {self.text()})"
+            )
+        self.spent_usd += charge.cost_usd or 0.0
+        self.spent_tokens += charge.tokens
+        return _Hold(charge)
+
+    def rebill(self, hold: _Hold, cost_usd: float, tokens: int, *, final: bool = True) -> None:
+        """What :meth:`prepay` counted has billed ``cost_usd`` and ``tokens`` so far: count that instead.
+
+        Not ``final`` (the run goes on, and what was paid for may still be on its way), it never counts less than it
+        does already; ``final``, exactly the bill, and the hold is closed.
+        """
+        if not hold.open:
+            return
+        if not final:
+            cost_usd = max(cost_usd, hold.charge.cost_usd or 0.0)
+            tokens = max(tokens, hold.charge.tokens)
+        self.spent_usd = max(0.0, self.spent_usd + cost_usd - (hold.charge.cost_usd or 0.0))
+        self.spent_tokens = max(0, self.spent_tokens + tokens - hold.charge.tokens)
+        hold.charge = Charge(tokens=tokens, cost_usd=cost_usd)  # what is counted now
+        hold.open = not final
+        if final:
+            self._wake()
+
+    def _refuse(self, charge: Charge) -> BudgetExceededError:
+        self.refused += 1
+        held = f", {format_usd(self.in_flight_usd)} held for requests under way" if self.in_flight_usd else ""
+        return BudgetExceededError(
+            f"not sent: its estimated cost ({_describe(charge)}) would take the run past its budget "
+            f"(spent {self.text()}{held})"
+        )
 
     def settle(self, hold: _Hold, cost_usd: Any, usage: TokenUsage | None, *, unsure: bool = False) -> None:
         """The attempt of ``hold`` has ended: count what it was billed instead of its estimate.

@@ -44,7 +44,7 @@ from typing import Any, Generic
 
 from .attempt import AttemptContext, _enter, _exit
 from .backoff import backoff_delay
-from .budget import Budget
+from .budget import OVER_BUDGET, Budget
 from .classification import DefaultErrorClassifier, ErrorClassifier, ErrorInfo
 from .config import ProcessorConfig
 from .deadline import Deadline
@@ -75,7 +75,6 @@ _DEFAULT_CLASSIFIER = DefaultErrorClassifier()
 _PREPARE_FAILED = ErrorInfo(retryable=False, category="prepare")
 _CANCELLED = ErrorInfo(retryable=False, category="cancelled")
 _CLASSIFIER_FAILED = ErrorInfo(retryable=False, category="unknown")
-_OVER_BUDGET = ErrorInfo(retryable=False, category="budget")
 # Most attempts annotate nothing; sharing one read-only empty mapping saves a dict per kept result.
 _NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 # BaseExceptions that stop the whole run rather than fail one item.
@@ -437,7 +436,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         # An item never sent cost nothing: its row says $0, not "unknown".
                         spent = _with_cost(metadata, 0.0 if cost is None else cost)
                         result = self._failure(
-                            item, exc, _OVER_BUDGET, attempt, usage, spent, t0, started_at, rate_limit_waits
+                            item, exc, OVER_BUDGET, attempt, usage, spent, t0, started_at, rate_limit_waits
                         )
                         break
                 if self._halted is not None:  # checked after any cooldown wait, right before sending

@@ -11,6 +11,8 @@ With ``output_delay_s`` a job reports SUCCEEDED that long before its output is a
 real API already says SUCCEEDED but ``dest`` is still empty. Inline input gives
 ``metadata.output.inlinedResponses.inlinedResponses[]``; file input (JSONL lines ``{"key", "request"}``) gives a
 generated responses file ``metadata.output.responsesFile`` with lines ``{"key", "response"}`` or ``{"key", "error"}``.
+Each request the job answers is billed in the request log as a ``generateContent.batch`` record (its model, status and
+``usageMetadata``; the job's path), so tests count a job's tokens and spend as they do online requests'.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from .clock import Clock, rfc3339
@@ -25,6 +28,7 @@ from .errors import ApiError, status_name
 from .fields import pick
 from .files import FileStore
 from .generation import Generator, prompt_text
+from .log import RequestLog
 from .markers import parse_markers
 from .pagination import page
 
@@ -63,6 +67,7 @@ class _Job:
         "owner",
         "requests",
         "stats",
+        "version",
     )
 
     def __init__(self, **fields: Any) -> None:
@@ -86,6 +91,7 @@ class BatchStore:
         output_delay_s: float = 0.0,
         error_codes: str = "grpc",
         clock: Clock = time.time,
+        log: Callable[[], RequestLog] | None = None,
     ) -> None:
         if error_codes not in ("grpc", "http"):
             raise ValueError(f"error_codes must be 'grpc' or 'http', got {error_codes!r}")
@@ -96,9 +102,12 @@ class BatchStore:
         self.output_delay_s = output_delay_s
         self.error_codes = error_codes
         self._clock = clock
+        self._log = log  # the current log (a test may replace it between jobs)
         self._jobs: dict[str, _Job] = {}
 
-    def create(self, model: str, body: dict[str, Any], base_url: str, owner: str | None = None) -> dict[str, Any]:
+    def create(
+        self, model: str, body: dict[str, Any], base_url: str, owner: str | None = None, version: str = "v1beta"
+    ) -> dict[str, Any]:
         batch = body.get("batch")
         if not isinstance(batch, dict):
             raise ApiError.invalid("* BatchGenerateContentRequest.batch: batch is required", "batch")
@@ -124,6 +133,7 @@ class BatchStore:
             outcome=outcome,
             base_url=base_url,
             owner=owner,
+            version=version,
         )
         self._jobs[job.id] = job
         return self._resource(job, state="BATCH_STATE_PENDING")
@@ -236,11 +246,23 @@ class BatchStore:
         markers = parse_markers(prompt_text(request))
         if markers.fail is not None and markers.fail.kind in ("status", "daily"):
             code = markers.fail.code or 429
+            self._bill(job, model, code, None)
             return {"error": self._status(code, f"Injected failure {code}.")}
         try:
-            return {"response": self._generator.respond(model, request, markers)}
+            response = self._generator.respond(model, request, markers)
         except ApiError as error:
+            self._bill(job, model, error.code, None)
             return {"error": self._status(error.code, error.message)}
+        self._bill(job, model, 200, response.get("usageMetadata"))
+        return {"response": response}
+
+    def _bill(self, job: _Job, model: str, status: int, usage: dict[str, Any] | None) -> None:
+        """One answered request of ``job`` in the request log, with what it was charged."""
+        if self._log is not None:
+            path = f"/{job.version}/batches/{job.id}"
+            self._log().add(
+                "BATCH", path, "generateContent.batch", model, status, self._clock(), 0.0, job.owner, None, usage
+            )
 
     def _status(self, http_code: int, message: str) -> dict[str, Any]:
         """A per-request error as a ``google.rpc.Status`` (gRPC code), or HTTP-coded with ``error_codes="http"``."""

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 
 class LogRecord(NamedTuple):
-    """One request. ``endpoint`` is e.g. ``generateContent``, ``cachedContents.create``, ``batches.get``;
+    """One request. ``endpoint`` is e.g. ``generateContent``, ``cachedContents.create``, ``batches.get``, or
+    ``generateContent.batch`` for a request inside a batch job, logged when the job answers it (method ``BATCH``);
     ``model`` a bare model id or None; ``started_at`` epoch seconds (real time); ``key_fingerprint`` the first
     8 hex digits of sha256(api key), or None without a key; ``fault`` the injected fault's spec (``"503"``,
     ``"hang"``, ``"truncate"``, ``"reset"``, ...) or None; ``usage`` the ``usageMetadata`` of the reply the emulator

@@ -342,7 +342,9 @@ class EmulatorServer:
         model = str(body.get("model") or "").removeprefix("models/")
         if model:
             self._served(model, request)
-        return _json_response(self.state.caches.create(body))
+        cache = self.state.caches.create(body)
+        _NOTE.get().usage = cache.get("usageMetadata")  # creating a cache bills its tokens once, at the input price
+        return _json_response(cache)
 
     async def _cache_list(self, request: web.Request) -> web.StreamResponse:
         query = request.query
@@ -364,7 +366,8 @@ class EmulatorServer:
     async def _batch_create(self, request: web.Request) -> web.StreamResponse:
         model = self._model(request)
         _, body = await _read_json(request)
-        return _json_response(self.state.batches.create(model, body, _base_url(request), _owner(request)))
+        version = request.match_info["version"]
+        return _json_response(self.state.batches.create(model, body, _base_url(request), _owner(request), version))
 
     async def _batch_list(self, request: web.Request) -> web.StreamResponse:
         query = request.query

@@ -43,4 +43,5 @@ class State:
             output_delay_s=config.batch_output_delay_s,
             error_codes=config.batch_error_codes,
             clock=clock,
+            log=lambda: self.log,
         )

@@ -7,7 +7,9 @@ cached text, the system prompt, a tool or any tag creates a new cache.
 
 Storage is billed per token-hour: the handle counts the token-hours it bought (creation and each renewal, for the
 TTL asked for; an adopted cache was paid for by whoever created it) until :meth:`ContextCache.take_unbilled_token_hours`
-hands them to the cost accounting.
+hands them to the cost accounting. Creating a cache also bills its tokens once at the input price; the handle keeps
+running totals of both (:attr:`ContextCache.created_tokens`, :attr:`ContextCache.bought_token_hours`) for a spend
+cap to settle against, and :meth:`ContextCache.count_tokens` counts what a cache would hold before creating it.
 
 Renewal reads the expiry time the API returned; it never lists caches per call. A cache that would expire within
 the renewal buffer is not adopted (it could vanish before first use). The handle outlives a run, so the same
@@ -94,6 +96,10 @@ class ContextCache:
         self.expire_time: float | None = None
         self.tokens = 0  # the cache's size, as the API counted it
         self._unbilled_token_hours = 0.0
+        #: Tokens of every cache this handle created (each billed once at the input price when created).
+        self.created_tokens = 0
+        #: Token-hours of storage this handle bought in all (creations and renewals).
+        self.bought_token_hours = 0.0
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -143,6 +149,27 @@ class ContextCache:
                 await self._create()
                 return True
             return False
+
+    @property
+    def live(self) -> bool:
+        """Whether the handle holds a cache that is not expired (a run using it now creates none)."""
+        return self.name is not None and self.expire_time is not None and self.clock() < self.expire_time
+
+    @property
+    def renewal_due(self) -> bool:
+        """Whether the next use extends the TTL (buying storage for up to another ``ttl_seconds``)."""
+        return self.live and self.auto_renew and self._due()
+
+    async def count_tokens(self) -> int:
+        """The tokens a cache of these contents and system instruction would hold, by countTokens (free): what
+        creating it bills at the input price. Tools are not counted (the Developer API's countTokens takes none)."""
+        config = self._create_config
+        total = 0
+        for contents in (config.contents, config.system_instruction):
+            if contents is not None:
+                reply = await self.client.aio.models.count_tokens(model=self.model, contents=contents)
+                total += int(reply.total_tokens or 0)
+        return total
 
     def take_unbilled_token_hours(self) -> float:
         """Token-hours of storage bought since the last call (creation, renewals), and reset to 0."""
@@ -219,6 +246,7 @@ class ContextCache:
             self.inline = True
             return
         self._adopt(cache)
+        self.created_tokens += self.tokens
         self._bought(self.clock())
         logger.info("created context cache %s (%s)", self.name, self.display_name)
 
@@ -246,7 +274,9 @@ class ContextCache:
     def _bought(self, since: float) -> None:
         """Count the storage from ``since`` to the current expiry time."""
         if self.expire_time is not None and self.expire_time > since:
-            self._unbilled_token_hours += self.tokens * (self.expire_time - since) / 3600
+            token_hours = self.tokens * (self.expire_time - since) / 3600
+            self._unbilled_token_hours += token_hours
+            self.bought_token_hours += token_hours
 
 
 def _display_name_supported() -> bool:

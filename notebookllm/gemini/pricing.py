@@ -7,7 +7,11 @@ read on 2026-12-03 (:data:`PRICES_AS_OF`) from:
   >200k-token tier of the Pro models, audio input prices; Gemini 3.8 Flash's launch price runs to 2026-12-31);
 * https://ai.google.dev/gemini-api/docs/optimization (Flex: 50% off; Priority: 75-100% above Standard, counted
   here at +100% so an estimate never comes out low; Batch: 50% off);
-* https://ai.google.dev/gemini-api/docs/models and /deprecations (which models are current).
+* https://ai.google.dev/gemini-api/docs/models and /deprecations (which models are current);
+* https://ai.google.dev/gemini-api/docs/caching and
+  https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/context-cache/context-cache-overview
+  (read 2026-12-03: the input tokens that create an explicit cache are billed at the standard input price, then
+  storage per token-hour for as long as it is kept, then the cached tokens at the cached price in each request).
 
 Sources disagree on some dates; where they do, the newest page wins. Prices change: override them with
 :func:`set_price` or pass ``prices=`` to :func:`estimate_cost`. Models not in the table cost ``None``.
@@ -25,7 +29,8 @@ Rules (each has a test in ``tests/gemini/test_pricing.py``):
 * Batch API jobs cost ``batch_multiplier`` (50%) of the online price; ``service_tier="flex"`` costs
   ``flex_multiplier``, ``"priority"`` ``priority_multiplier``;
 * a price may change on a known date (``price_for(model, on=...)``): Gemini 3.8 Flash doubles on 2027-01-01;
-* explicit context caches are also billed for storage, per token-hour (:func:`cache_storage_cost`).
+* explicit context caches are also billed for storage, per token-hour (:func:`cache_storage_cost`), and creating
+  one bills its tokens once at the input price (``estimate_cost`` of that many input tokens).
 
 Example:
     >>> from notebookllm import TokenUsage

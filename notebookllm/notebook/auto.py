@@ -4,7 +4,7 @@ The rows the store answers are free and decide nothing. For the rest, the run wo
 online at its own limits (``max_workers``, ``rpm``, ``tpm``; the median latency of the store's replies of the model,
 else 1 s) — as ``nl.estimate`` does, without counting tokens. At :data:`BATCH_AFTER_S` (15 minutes) or more it
 chooses a batch job (half the price, ready within the Batch API's 24-hour target); below, online. It stays online
-whenever a batch job cannot do the run: nothing to send, a dry run, a spend cap, a strategy the Batch API does not
+whenever a batch job cannot do the run: nothing to send, a dry run, a strategy the Batch API does not
 take (anything but one plain ``GeminiStrategy``).
 
 Not yet: a ``deadline=``, a declared quota tier, or the limits a run observes (429s) as inputs to the choice.
@@ -58,8 +58,6 @@ def choose_mode(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> 
     pending = [item for item in items if item.item_id not in free]
     if not pending:
         return ModeChoice("online", f"the store answers all {len(items):,} rows, nothing to send")
-    if options.capped:
-        return ModeChoice("online", "a spend cap (max_cost= / max_tokens=) runs online")
     (strategy, *others) = strategies.values()
     if others or not isinstance(strategy, GeminiStrategy) or isinstance(strategy, GeminiCachedStrategy):
         return ModeChoice("online", "a batch job takes one GeminiStrategy without a context cache")

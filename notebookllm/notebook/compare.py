@@ -34,7 +34,7 @@ from .evaluation import ConfusionMatrix, Evaluation, Labels, aevaluate, resolve_
 from .inputs import Data, PromptSpec, build_items
 from .modes import check_mode, run_in_mode
 from .results import Results
-from .runner import RunOptions, check_online_caps, default_strategy
+from .runner import RunOptions, default_strategy
 from .scoring import coerce_scorer
 from .stats import Significance
 
@@ -236,7 +236,6 @@ async def acompare(
         raise ConfigurationError(f"compare needs at least two variants, got {list(variants)}")
     run_options = RunOptions.build(**options)
     mode = check_mode(mode)
-    check_online_caps(run_options, mode)
     chosen_scorer = coerce_scorer(scorer) if labels is not None else None
     if scorer is not None and labels is None:
         raise ConfigurationError("a scorer needs labels= (the column of right answers)")

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..core.errors import ConfigurationError
 from ..core.work_item import LLMWorkItem
-from .runner import RunOptions, RunOutcome, run_batch_items, run_items
+from .runner import RunOptions, RunOutcome, budget_line, run_batch_items, run_items, run_spend
 
 __all__ = ["MODES", "check_mode", "run_in_mode"]
 
@@ -35,11 +35,13 @@ async def run_in_mode(items: list[LLMWorkItem[Any, Any]], options: RunOptions, m
         groups.setdefault(id(item.strategy), []).append(item)
     # A Progress instance draws one run: concurrent jobs each get their own display.
     each = options if len(groups) == 1 else options.updated()
-    outcomes = await asyncio.gather(*(run_batch_items(group, each) for group in groups.values()))
+    spend = run_spend(items, options, batch=True)  # one cap for all the jobs, as online for all the variants
+    outcomes = await asyncio.gather(*(run_batch_items(group, each, spend) for group in groups.values()))
     by_id = {r.item_id: r for outcome in outcomes for r in outcome.results}
     return RunOutcome(
         [by_id[i.item_id] for i in items],
         interrupted=any(o.interrupted for o in outcomes),
         wall_s=max((o.wall_s for o in outcomes), default=0.0),
         progress=outcomes[0].progress if outcomes else None,
+        budget=None if spend is None else budget_line(spend.budget),
     )

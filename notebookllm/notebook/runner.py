@@ -259,7 +259,11 @@ async def arun(
             prompt, ``max_output_tokens`` or the store's longest reply; see :mod:`notebookllm.notebook.spend`)
             would take the run past the cap, counting requests in flight at their estimate until billed. Rows
             not sent fail with ``BudgetExceededError``; the progress display and ``summary()`` show spent / cap;
-            running the same call with a higher cap sends only those rows. Online only for now.
+            running the same call with a higher cap sends only those rows. ``mode="batch"``: a job cannot be
+            stopped midway, so it takes the rows, in order, whose estimates at the batch price fit the cap, and
+            the rest fail unsent. A ``GeminiCachedStrategy``'s context cache counts too: its tokens at the cached
+            price in every request, and creating and storing it for its TTL, counted before the first request (a
+            cap too small for that is refused before the cache is created).
 
     Raises:
         ConfigurationError: a bad option or an option that does not fit the data — before any request.
@@ -289,7 +293,6 @@ async def arun(
         raise ConfigurationError("pass either strategy= or model=, not both")
     if mode not in ("online", "batch", "auto"):
         raise ConfigurationError(f"mode must be 'online', 'batch' or 'auto', got {mode!r}")
-    check_online_caps(options, mode)
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
@@ -304,12 +307,6 @@ async def arun(
         outcome = await run_batch_items(items, options)
         return outcome.results_for(inputs, items, options)
     return await _run_job(inputs, items, options)
-
-
-def check_online_caps(options: RunOptions, mode: str) -> None:
-    """A spend cap is for online runs for now: refuse it with ``mode="batch"`` before anything is sent."""
-    if options.capped and mode == "batch":
-        raise ConfigurationError("max_cost= / max_tokens= are not supported with mode='batch' yet: run online")
 
 
 def run(data: Data, **options: Any) -> Results:
@@ -400,7 +397,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     items = list(items)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    spend = _spend(items, options)  # a cap it cannot estimate is refused before the run begins
+    spend = run_spend(items, options)  # a cap it cannot estimate is refused before the run begins
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     _remember_uploads_in_run_store(items, options)  # all items: a row another run leaves may come back here
@@ -418,7 +415,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
         while to_run is not None:
             if to_run:
                 if spend is not None:
-                    await spend.count(to_run)
+                    await spend.prepare(to_run)  # a cap too small for a context cache is refused before it exists
                 processor = _processor(to_run, options, progress, spend)
                 async with processor:
                     await processor.add_many(to_run)
@@ -449,19 +446,28 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             RunInterruptedWarning,
             stacklevel=2,
         )
-    budget = None if spend is None else _budget_line(spend.budget)
+    if spend is not None:
+        spend.settle_caches()
+    budget = None if spend is None else budget_line(spend.budget)
     return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget)
 
 
-async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:
+async def run_batch_items(
+    items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, spend: GeminiSpend | None = None
+) -> RunOutcome:
     """Run ``items`` as one Gemini batch job (see ``arun(mode="batch")``): the store answers what it has, the rest
-    is submitted (or re-attached to through the job ledger), waited for and recorded like an online run."""
+    is submitted (or re-attached to through the job ledger), waited for and recorded like an online run.
+
+    Under a spend cap (``spend``: shared by several jobs, else the run's own) only the rows whose estimates fit
+    are submitted; the others fail unsent (:meth:`GeminiSpend.admit`)."""
     from ..gemini.batch import GeminiBatch, job_state
     from ..store.ledger import BatchLedger
 
     items = list(items)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
+    if spend is None:
+        spend = run_spend(items, options, batch=True)
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
     pending = session.pending if session is not None else items
@@ -479,13 +485,22 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
 
     if progress is not None:
         progress.start(len(items), finished.values())
+        if spend is not None:
+            progress.set_budget(spend.budget)
     status = "failed"
     fresh: list[WorkItemResult[Any, Any]] = []
     try:
         to_run: list[LLMWorkItem[Any, Any]] | None = pending
         while to_run is not None:
+            if to_run and spend is not None:
+                to_run, refused = await spend.admit(to_run)  # decided before the job: it cannot be stopped midway
+                for result in refused:
+                    _deliver(result, session, progress)
+                fresh += refused
             if to_run and batch is not None:
                 job_results = await batch.arun_items(to_run, on_state=show_state)
+                if spend is not None:
+                    spend.settle(job_results)
                 for result in job_results:
                     _deliver(result, session, progress)
                 fresh += job_results
@@ -498,7 +513,8 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
         await _finish(progress, session, status, None)
     by_id = {result.item_id: result for result in fresh}
     ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
-    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session))
+    budget = None if spend is None else budget_line(spend.budget)
+    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session), budget)
 
 
 async def _finish(
@@ -561,8 +577,9 @@ def _processor(
     )
 
 
-def _spend(items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> GeminiSpend | None:
-    """The run's spend cap and its estimator, when it has one (the store's history bounds the replies)."""
+def run_spend(items: list[LLMWorkItem[Any, Any]], options: RunOptions, *, batch: bool = False) -> GeminiSpend | None:
+    """The run's spend cap and its estimator, when it has one (the store's history bounds the replies);
+    ``batch``: priced for Batch API jobs."""
     if not options.capped:
         return None
     from .spend import GeminiSpend
@@ -576,10 +593,11 @@ def _spend(items: list[LLMWorkItem[Any, Any]], options: RunOptions) -> GeminiSpe
         max_tokens=options.max_tokens,
         store=store,
         workers=options.config.max_workers,
+        batch=batch,
     )
 
 
-def _budget_line(budget: Budget) -> str:
+def budget_line(budget: Budget) -> str:
     """``"$0.0480 / $0.05 · 12 rows not sent"``: what a capped run spent, and what it left for a higher cap."""
     refused = f" · {budget.refused:,} row{'s' if budget.refused != 1 else ''} not sent" if budget.refused else ""
     return budget.text() + refused

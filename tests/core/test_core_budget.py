@@ -153,3 +153,36 @@ def test_attempts_cut_short_by_an_interrupt_count_at_their_estimate() -> None:
     assert len(strategy.calls) == 4
     # The provider may have answered and billed them: counted at their estimate, nothing left in flight.
     assert budget.spent_usd == pytest.approx(0.04) and budget.in_flight_usd == 0 and budget.in_flight_tokens == 0
+
+
+def test_admit_keeps_rows_in_order_while_they_fit_and_refuses_the_first_that_does_not_and_all_after() -> None:
+    costs = {"a": 0.03, "b": 0.03, "c": 0.05, "d": 0.01}
+    budget = Budget(max_cost=0.08, estimate=lambda item: Charge(tokens=10, cost_usd=costs[item.item_id]))
+    strategy = Billed()
+    items = [LLMWorkItem(key, strategy, key) for key in costs]
+    held, refused = budget.admit(items)
+    assert list(held) == ["a", "b"]  # "d" would fit, but a rerun with a higher cap continues in row order
+    assert [r.item_id for r in refused] == ["c", "d"] and budget.refused == 2
+    assert all(isinstance(r.error, BudgetExceededError) and r.metadata["cost_usd"] == 0.0 for r in refused)
+    assert refused[0].error_info.category == "budget" and refused[0].attempts == 0
+    assert "$0.0600 held for requests under way" in str(refused[0].error)
+    budget.settle(held["a"], 0.01, None)
+    budget.settle(held["b"], 0.02, None)
+    assert budget.spent_usd == pytest.approx(0.03) and budget.in_flight_usd == 0
+
+
+def test_prepay_counts_a_charge_before_the_requests_and_rebill_corrects_it() -> None:
+    budget = Budget(max_cost=0.10, max_tokens=1_000, estimate=lambda item: ESTIMATE)
+    with pytest.raises(BudgetExceededError, match=r"the cache \(\$0\.2000, 500 tokens\) would take the run past"):
+        budget.prepay(Charge(tokens=500, cost_usd=0.2), "the cache")
+    assert budget.spent_usd == 0 and budget.spent_tokens == 0
+    hold = budget.prepay(Charge(tokens=500, cost_usd=0.04), "the cache")
+    assert budget.spent_usd == pytest.approx(0.04) and budget.spent_tokens == 500
+    budget.rebill(hold, 0.01, 400, final=False)  # while the run goes on: never below what was paid ahead
+    assert budget.spent_usd == pytest.approx(0.04) and budget.spent_tokens == 500
+    budget.rebill(hold, 0.05, 500, final=False)  # a renewal bought more
+    assert budget.spent_usd == pytest.approx(0.05)
+    budget.rebill(hold, 0.0, 0)  # the run ended: it adopted a cache someone else paid for
+    assert budget.spent_usd == 0 and budget.spent_tokens == 0
+    budget.rebill(hold, 1.0, 1)  # settled once
+    assert budget.spent_usd == 0

@@ -66,14 +66,6 @@ async def test_everything_the_store_answers_runs_online_and_sends_nothing(
     assert emulator.log == [] and results.summary().from_cache == 30
 
 
-async def test_a_spend_cap_keeps_auto_online(emulator_client, emulator, store, capsys) -> None:
-    strategy = GeminiStrategy(emulator_client, MODEL, max_output_tokens=200)
-    await nl.arun(_reviews(3), prompt=PROMPT, strategy=strategy, store=store, progress=False, mode="auto",
-                  max_cost=1.0)  # fmt: skip
-    assert "chose online: a spend cap" in capsys.readouterr().out
-    assert emulator.count(endpoint="batchGenerateContent") == 0
-
-
 async def test_an_unknown_mode_is_refused(emulator_client, emulator, store) -> None:
     with pytest.raises(ConfigurationError, match="'online', 'batch' or 'auto'"):
         await nl.arun(_reviews(2), prompt=PROMPT, strategy=GeminiStrategy(emulator_client, MODEL), mode="fast")

@@ -10,8 +10,10 @@ import pytest
 
 import notebookllm as nl
 from notebookllm import BudgetExceededError, ConfigurationError, TokenUsage
+from notebookllm.core.middleware import BaseMiddleware
 from notebookllm.core.tokens import format_usd
-from notebookllm.gemini import GeminiStrategy, estimate_cost
+from notebookllm.emulator import ManualClock
+from notebookllm.gemini import GeminiCachedStrategy, GeminiStrategy, cache_storage_cost, estimate_cost
 from notebookllm.notebook.progress import TextProgress
 from notebookllm.store import Store
 
@@ -33,11 +35,13 @@ def _strategy(client) -> GeminiStrategy:
     return GeminiStrategy(client, MODEL, max_output_tokens=MAX_OUTPUT, thinking=0)
 
 
-def _billed(emulator) -> tuple[float, int, int]:
-    """What the emulator charged for generateContent: dollars (price table), tokens, and requests answered."""
+def _billed(emulator, endpoint: str = "generateContent") -> tuple[float, int, int]:
+    """What the emulator charged for ``endpoint`` (``generateContent.batch``: the requests its batch jobs answered, at
+    the batch price): dollars (price table), tokens, and requests answered."""
     dollars, tokens, answered = 0.0, 0, 0
+    batch = endpoint == "generateContent.batch"
     for record in emulator.log:
-        if record.endpoint == "generateContent" and record.usage is not None:
+        if record.endpoint == endpoint and record.usage is not None:
             u = record.usage
             usage = TokenUsage(
                 input_tokens=u.get("promptTokenCount", 0),
@@ -45,7 +49,7 @@ def _billed(emulator) -> tuple[float, int, int]:
                 cached_input_tokens=u.get("cachedContentTokenCount", 0),
                 thoughts_tokens=u.get("thoughtsTokenCount", 0),
             )
-            dollars += estimate_cost(usage, MODEL)
+            dollars += estimate_cost(usage, MODEL, batch=batch)
             tokens += usage.total_tokens
             answered += 1
     return dollars, tokens, answered
@@ -137,7 +141,7 @@ async def test_compare_caps_all_its_variants_together(emulator_client, emulator,
     [
         ({"max_cost": -1}, "max_cost must be a positive"),
         ({"max_tokens": 0}, "max_tokens must be a positive"),
-        ({"max_cost": 1.0, "mode": "batch"}, "not supported with mode='batch'"),
+        ({"max_cost": 1.0, "mode": "batch", "bounded": False}, "set max_output_tokens"),
         ({"max_cost": 1.0, "bounded": False}, "set max_output_tokens"),
         ({"max_cost": 1.0, "model": "my-tuned-model"}, "no price for model 'my-tuned-model'"),
     ],
@@ -150,3 +154,182 @@ async def test_bad_caps_fail_before_any_request(emulator_client, emulator, store
     with pytest.raises(ConfigurationError, match=message):
         await nl.arun(_reviews(3), prompt=PROMPT, strategy=strategy, store=store, progress=False, **options)
     assert emulator.log == []
+
+
+async def test_a_capped_batch_job_submits_only_the_rows_that_fit_and_a_rerun_submits_the_rest(
+    emulator_client, emulator, store
+) -> None:
+    df = _reviews(60)
+    strategy = _strategy(emulator_client)
+    estimates = [_row_estimate(emulator_client, PROMPT.format(review=review)) / 2 for review in df["review"]]
+    cap = round(sum(estimates[:25]) + estimates[25] / 2, 8)  # the first 25 rows fit at the batch price, the 26th not
+    stream = io.StringIO()
+    emulator.reset_log()
+
+    first = await nl.arun(
+        df, prompt=PROMPT, strategy=strategy, store=store, mode="batch", progress=TextProgress(stream), max_cost=cap
+    )
+    spent, _, answered = _billed(emulator, "generateContent.batch")
+    assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 0
+    assert answered == 25 and spent <= cap  # by the emulator's own billing of the job
+    frame = first.df
+    assert list(frame["success"]) == [True] * 25 + [False] * 35  # in row order
+    refused = frame.iloc[25:]
+    assert set(refused["error_type"]) == {"BudgetExceededError"} and (refused["cost_usd"] == 0).all()
+    assert refused["error"].str.contains("would take the run past its budget").all()
+    assert frame["cost_usd"].sum() == pytest.approx(spent, rel=1e-9)  # billed at the batch price
+    assert first.budget.startswith(f"{format_usd(spent)} / {format_usd(cap)}") and "35 rows not sent" in first.budget
+    assert first.summary().budget == first.budget  # the real billed spend, after the job
+    assert f"/ {format_usd(cap)}" in stream.getvalue().splitlines()[-1]
+
+    emulator.reset_log()
+    second = await nl.arun(df, prompt=PROMPT, strategy=strategy, store=store, mode="batch", progress=False,
+                           max_cost=1.0)  # fmt: skip
+    assert _billed(emulator, "generateContent.batch")[2] == 35  # exactly the remaining rows
+    assert emulator.count(endpoint="countTokens") == 35
+    assert second.df["success"].all() and second.summary().from_cache == 25
+
+
+async def test_a_batch_cap_too_small_for_the_first_row_sends_nothing(emulator_client, emulator, store) -> None:
+    emulator.reset_log()
+    results = await nl.arun(_reviews(3), prompt=PROMPT, strategy=_strategy(emulator_client), store=store,
+                            mode="batch", progress=False, max_tokens=5)  # fmt: skip
+    assert not results.df["success"].any() and set(results.df["error_type"]) == {"BudgetExceededError"}
+    assert emulator.count(endpoint="batchGenerateContent") == 0 and "3 rows not sent" in results.budget
+
+
+async def test_compare_in_batch_mode_caps_all_its_jobs_together(emulator_client, emulator, store) -> None:
+    df = _reviews(12)
+    strategies = {
+        "a": _strategy(emulator_client),
+        "b": GeminiStrategy(emulator_client, MODEL, max_output_tokens=30, thinking=0),
+    }
+    emulator.reset_log()
+    cap = sum(_row_estimate(emulator_client, PROMPT.format(review=r)) / 2 for r in df["review"])  # about one job
+    comparison = await nl.acompare(df, prompt=PROMPT, strategies=strategies, store=store, progress=False,
+                                   mode="batch", max_cost=cap)  # fmt: skip
+    spent, _, answered = _billed(emulator, "generateContent.batch")
+    assert spent <= cap and 0 < answered < 24  # the two jobs' rows share one cap
+    refused = [r for variant in comparison.results.values() for r in variant.results if not r.success]
+    assert len(refused) == 24 - answered and all(isinstance(r.error, BudgetExceededError) for r in refused)
+
+
+async def test_auto_may_choose_a_batch_job_under_a_cap(emulator_client, emulator, store, capsys) -> None:
+    emulator.reset_log()
+    results = await nl.arun(_reviews(20), prompt=PROMPT, strategy=_strategy(emulator_client), store=store,
+                            progress=False, mode="auto", rpm=1, max_cost=1.0)  # fmt: skip
+    assert "chose batch" in capsys.readouterr().out
+    assert emulator.count(endpoint="batchGenerateContent") == 1 and results.df["success"].all()
+    assert _billed(emulator, "generateContent.batch")[0] <= 1.0 and results.budget.endswith("/ $1.0000")
+
+
+CACHE_TTL_S = 600
+REFERENCE = "Reference guide to sentiment: positive, negative or mixed, with examples. " * 130  # ~2,400 tokens
+
+
+def _cached_strategy(client) -> GeminiCachedStrategy:
+    return GeminiCachedStrategy(
+        client, MODEL, cached_content=REFERENCE, cache_ttl_seconds=CACHE_TTL_S, max_output_tokens=MAX_OUTPUT,
+        thinking=0,
+    )  # fmt: skip
+
+
+def _cache_billed(emulator) -> float:
+    """What the emulator charged for the caches it created: their tokens at the input price, stored for the TTL."""
+    dollars = 0.0
+    for record in emulator.log:
+        if record.endpoint == "cachedContents.create" and record.usage is not None:
+            tokens = record.billed_tokens
+            dollars += estimate_cost(TokenUsage(input_tokens=tokens), MODEL)
+            dollars += cache_storage_cost(tokens, CACHE_TTL_S / 3600, MODEL)
+    return dollars
+
+
+async def test_a_capped_run_with_a_context_cache_counts_the_cache_and_stops_part_way(
+    emulator_client, emulator, store
+) -> None:
+    df = _reviews(40)
+    cache_tokens = emulator_client.models.count_tokens(model=MODEL, contents=REFERENCE).total_tokens
+    cache_cost = estimate_cost(TokenUsage(input_tokens=cache_tokens), MODEL) + cache_storage_cost(
+        cache_tokens, CACHE_TTL_S / 3600, MODEL
+    )
+    per_row = [
+        estimate_cost(
+            TokenUsage(
+                input_tokens=cache_tokens
+                + emulator_client.models.count_tokens(model=MODEL, contents=text).total_tokens,
+                cached_input_tokens=cache_tokens,
+                output_tokens=MAX_OUTPUT,
+            ),
+            MODEL,
+        )
+        for text in (PROMPT.format(review=review) for review in df["review"])
+    ]
+    cap = round(cache_cost + sum(per_row[:10]), 8)  # the cache and ten rows at their estimates
+    emulator.reset_log()
+
+    first = await nl.arun(df, prompt=PROMPT, strategy=_cached_strategy(emulator_client), store=store, progress=False,
+                          max_cost=cap)  # fmt: skip
+    assert emulator.count(endpoint="cachedContents.create") == 1
+    online, _, sent = _billed(emulator)
+    spent = online + _cache_billed(emulator)
+    assert spent <= cap  # by the emulator's own billing: the cache's creation and storage, and every request
+    assert 10 <= sent < 40 and emulator.count(endpoint="generateContent") == sent
+    frame = first.df
+    assert frame["success"].sum() == sent and (frame["cached_tokens"][frame["success"]] == cache_tokens).all()
+    refused = frame[~frame["success"]]
+    assert set(refused["error_type"]) == {"BudgetExceededError"} and (refused["cost_usd"] == 0).all()
+    assert float(first.budget.split(" / ")[0].lstrip("$")) == pytest.approx(spent, abs=1e-6)  # the cache at its bill
+
+    emulator.reset_log()
+    again = await nl.arun(df, prompt=PROMPT, strategy=_cached_strategy(emulator_client), store=store,
+                          progress=False, max_cost=1.0)  # fmt: skip
+    assert emulator.count(endpoint="generateContent") == 40 - sent and again.df["success"].all()
+    assert emulator.count(endpoint="cachedContents.create") == 0  # the first run's cache is adopted
+    assert again.budget.startswith(f"{format_usd(_billed(emulator)[0])} / ")  # an adopted cache costs this run $0
+
+
+async def test_a_cap_too_small_for_the_context_cache_is_refused_before_it_is_created(
+    emulator_client, emulator, store
+) -> None:
+    emulator.reset_log()
+    with pytest.raises(ConfigurationError, match=r"too small even for the context cache of .* to store for its") as e:
+        await nl.arun(_reviews(3), prompt=PROMPT, strategy=_cached_strategy(emulator_client), store=store,
+                      progress=False, max_cost=0.0005)  # fmt: skip
+    assert "to create at the input price" in str(e.value)
+    assert set(emulator.counts()) == {"countTokens"}  # counted (free), nothing created or generated
+
+
+class _Minutes(BaseMiddleware):
+    """``step`` seconds pass after each answered row (before the next is estimated), on the emulator's and the
+    cache's clock."""
+
+    def __init__(self, clock: ManualClock, step: float) -> None:
+        self.clock, self.step = clock, step
+
+    async def after_process(self, result):
+        if result.success:
+            self.clock.advance(self.step)
+        return result
+
+
+async def test_storage_a_renewal_buys_mid_run_counts_against_the_cap(make_emulator, store) -> None:
+    clock = ManualClock()
+    emu = make_emulator(clock=clock)
+    client = emu.client()
+    strategy = _cached_strategy(client)
+    strategy.context_cache.clock = clock
+    tokens = client.models.count_tokens(model=MODEL, contents=REFERENCE).total_tokens
+    storage_per_hour = cache_storage_cost(tokens, 1.0, MODEL)
+    cap = estimate_cost(TokenUsage(input_tokens=tokens), MODEL) + storage_per_hour * 2  # about 1.5 h of renewals
+
+    results = await nl.arun(_reviews(40), prompt=PROMPT, strategy=strategy, store=store, progress=False,
+                            max_workers=1, middlewares=[_Minutes(clock, 240)], max_cost=cap)  # fmt: skip
+    cache = client.caches.get(name=strategy.context_cache.name)
+    lifetime_h = (cache.expire_time - cache.create_time).total_seconds() / 3600
+    assert emu.count(endpoint="cachedContents.patch") >= 2  # renewed while the run went on
+    spent = _billed(emu)[0] + estimate_cost(TokenUsage(input_tokens=tokens), MODEL) + storage_per_hour * lifetime_h
+    assert spent <= cap  # storage for the cache's whole lifetime included
+    sent = emu.count(endpoint="generateContent")
+    assert 0 < sent < 40 and results.summary().failed == 40 - sent
+    assert float(results.budget.split(" / ")[0].lstrip("$")) == pytest.approx(spent, abs=1e-6)
