@@ -72,7 +72,8 @@ Every 429 is RESOURCE_EXHAUSTED with details ``[QuotaFailure, Help, RetryInfo]``
   until the window admits the request (``"7s"``, ``"0.25s"``).
 - per day (config ``rpd``, a ``daily`` fault, ``Emulator.exhaust_daily_quota()``): ``quotaId``
   ``GenerateRequestsPerDayPerProjectPerModel-FreeTier``; the same message as per minute (as on today's service,
-  only the quotaId tells them apart); RetryInfo ``retryDelay`` the seconds until the UTC day ends.
+  only the quotaId tells them apart); RetryInfo ``retryDelay`` the seconds until the quota day ends (midnight
+  Pacific); an exhausted daily quota comes back then (on the emulator's clock).
 """
 
 from .clock import ManualClock

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel
 
+from ..core.quota_day import describe_reset
 from ..core.redaction import redact
 from ..core.tokens import ZERO_USAGE, format_usd
 from .tables import key_value_html, key_value_text
@@ -84,7 +86,9 @@ class RunSummary:
     value to its number of rows. ``cache_saving_usd`` is what cache hits (implicit or explicit) saved against the
     full input price; ``cache_storage_usd`` what the run's explicit context caches cost to store (not in
     ``cost_usd``); both ``None`` when there was none. ``budget``: a capped run's spent / cap and the rows it did
-    not send (``None`` without a cap).
+    not send (``None`` without a cap). ``daily_quota``: when a spent daily quota stopped the run, which model and
+    when it resets (``retry_failed()`` after that continues). ``requests_today``: answered requests per model since
+    the quota day began (midnight Pacific), from the run's store only (``None`` without a store).
     """
 
     total: int
@@ -108,6 +112,8 @@ class RunSummary:
     cache_storage_usd: float | None = None
     store_warning: str | None = None
     budget: str | None = None
+    daily_quota: str | None = None
+    requests_today: dict[str, int] | None = None
 
     @property
     def success_rate(self) -> float:
@@ -131,6 +137,11 @@ class RunSummary:
         ]
         if self.budget:
             rows.append(("budget", self.budget))
+        if self.daily_quota:
+            rows.append(("daily quota", self.daily_quota))
+        if self.requests_today:
+            rows.append(("requests today", _counts(self.requests_today) + " (this store only: other notebooks "
+                         "and keys are not seen)"))  # fmt: skip
         if self.cache_storage_usd is not None:
             rows.append(("cache storage", format_usd(self.cache_storage_usd)))
         if self.cache_saving_usd is not None:
@@ -159,6 +170,17 @@ def _counts(counter: dict[str, int]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in counter.items()) or "-"
 
 
+def _daily_quota_line(results: Sequence[WorkItemResult]) -> str | None:
+    """``"gemini-x spent; resets at 08:00 UTC (00:00 Pacific), in 5 h 12 min"`` when a spent daily quota stopped
+    the run (every row it stopped carries the same error)."""
+    for r in results:
+        resets_at = getattr(r.error, "resets_at", None)  # a GeminiAccountError for a spent daily quota
+        if resets_at is not None:
+            when = describe_reset(resets_at, time.time())
+            return f"{r.error.model} spent; resets at {when}, then results.retry_failed() goes on"  # type: ignore[union-attr]
+    return None
+
+
 class Results:
     """The results of one run, in input order.
 
@@ -180,6 +202,7 @@ class Results:
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
         store_warning: str | None = None,
         budget: str | None = None,
+        requests_today: dict[str, int] | None = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -193,6 +216,8 @@ class Results:
         self.store_warning = store_warning
         #: A capped run's spent / cap and the rows it did not send (``nl.run(max_cost=...)``), else ``None``.
         self.budget = budget
+        #: Answered requests per model since the quota day began, from the run's store (``None`` without one).
+        self.requests_today = requests_today
 
     def __len__(self) -> int:
         return len(self.results)
@@ -265,6 +290,8 @@ class Results:
             **{key: math.fsum(values) if values else None for key, values in cache_costs.items()},
             store_warning=self.store_warning,
             budget=self.budget,
+            daily_quota=_daily_quota_line(self.results),
+            requests_today=self.requests_today,
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
@@ -340,6 +367,7 @@ class Results:
             "rerun": self._rerun,
             "store_warning": self.store_warning,
             "budget": self.budget,
+            "requests_today": self.requests_today,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 

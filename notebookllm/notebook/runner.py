@@ -353,6 +353,7 @@ class RunOutcome:
     progress: Progress | None
     store_warning: str | None = None
     budget: str | None = None
+    requests_today: dict[str, int] | None = None
 
     def results_for(
         self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
@@ -372,6 +373,7 @@ class RunOutcome:
                 progress=again.progress,
                 store_warning=again.store_warning,
                 budget=again.budget,
+                requests_today=again.requests_today,
             )
 
         return Results(
@@ -383,6 +385,7 @@ class RunOutcome:
             rerun=rerun,
             store_warning=self.store_warning,
             budget=self.budget,
+            requests_today=self.requests_today,
         )
 
 
@@ -450,7 +453,10 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             stacklevel=2,
         )
     budget = None if spend is None else _budget_line(spend.budget)
-    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget)
+    requests_today = None if session is None else options.open_store().requests_today()
+    return RunOutcome(
+        ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget, requests_today
+    )
 
 
 async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> RunOutcome:

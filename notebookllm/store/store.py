@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..core.errors import InvalidWorkItemError
+from ..core.quota_day import quota_day_start
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
 from . import claims, history, hygiene, records
@@ -170,6 +171,18 @@ class Store:
         """``(output + thinking tokens, latency_s)`` of the latest successful stored replies of ``model``."""
         self.flush()
         return self._db.run(lambda conn: history.recent_replies(conn, model, limit=limit))
+
+    def requests_today(self) -> dict[str, int]:
+        """Model → online requests this store recorded as answered since the quota day began (midnight Pacific,
+        when Google resets per-day quotas). Only this store's: other notebooks, stores and keys are not seen.
+
+        Example:
+            >>> Store.open(memory=True).requests_today()
+            {}
+        """
+        self.flush()
+        since = quota_day_start(self._clock())
+        return self._db.run(lambda conn: history.answered_since(conn, since))
 
     def clear(self, older_than: timedelta | float | None = None) -> int:
         """Remove replies created more than ``older_than`` ago (a timedelta or seconds; ``None``: all of them).
