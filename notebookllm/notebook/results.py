@@ -67,6 +67,7 @@ RESULT_DTYPES: dict[str, str] = {
     "cost_usd": "float64",
     "latency_s": "float64",
     "from_cache": "bool",
+    "model_version": "string",
 }
 
 # The token columns that add up to what a row was billed (cached tokens are part of the input tokens).
@@ -413,6 +414,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
     in_tok, out_tok = columns["input_tokens"], columns["output_tokens"]
     cached_tok, thought_tok = columns["cached_tokens"], columns["thoughts_tokens"]
     latency, from_cache, row_cost = columns["latency_s"], columns["from_cache"], columns["cost_usd"]
+    model_version = columns["model_version"]
     # One pass of plain list appends: the per-row cost that decides how long 100,000 rows take.
     for r in results:
         out = r.output
@@ -440,6 +442,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
         row_cost.append(math.nan if cost is None else cost)
         latency.append(math.nan if r.latency_s is None else r.latency_s)
         from_cache.append(bool(r.from_cache))
+        model_version.append(md.get("model_version"))
 
     data: dict[str, Any] = {input_column_name(name): inputs[name].array for name in inputs.columns}
     data["output"] = _object_array(outputs)

@@ -43,6 +43,8 @@ from ..environment import in_jupyter_kernel
 from ..media import MultimodalPrompt
 from ..sync import run_sync, user_interrupted
 from .inputs import Data, PromptSpec, build_items
+from .model_versions import warn_if_version_changed
+from .observed_limits import pace_at_observed, recorder_for
 from .progress import Progress, check_progress_option, make_progress
 from .results import RESULT_DTYPES, Results
 
@@ -234,7 +236,9 @@ async def arun(
         model: the Gemini model for that default strategy.
         id_column: the column holding each row's id (default: the index).
         max_workers: requests in flight at once.
-        rpm / tpm: client-side requests- and tokens-per-minute limits.
+        rpm / tpm: client-side requests- and tokens-per-minute limits. Given neither, a run with a store and one
+            ``GeminiStrategy`` paces at the per-minute limits Google last reported in a 429 for its model and key
+            (said in one line; see :mod:`notebookllm.notebook.observed_limits`).
         max_attempts: attempts per item (rate-limit waits not counted); ``retry`` / ``rate_limit`` give full
             control through :class:`RetryConfig` / :class:`RateLimitConfig`.
         timeout: seconds one attempt may take.
@@ -294,6 +298,8 @@ async def arun(
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
     _warn_renamed_columns(inputs)
+    if mode != "batch":
+        options = pace_at_observed(items, options)
     if mode == "auto":
         from .auto import choose_mode
 
@@ -403,6 +409,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     items = list(items)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
+    options = pace_at_observed(items, options)  # a no-op when arun paced them already
     spend = _spend(items, options)  # a cap it cannot estimate is refused before the run begins
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
@@ -453,7 +460,11 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
             stacklevel=2,
         )
     budget = None if spend is None else _budget_line(spend.budget)
-    requests_today = None if session is None else options.open_store().requests_today()
+    requests_today = None
+    if session is not None:
+        store = options.open_store()
+        warn_if_version_changed(fresh.values(), store)
+        requests_today = store.requests_today()
     return RunOutcome(
         ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget, requests_today
     )
@@ -628,13 +639,12 @@ class _RetryWatcher(ErrorClassifier):
 def _classifier(
     items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, progress: Progress | None
 ) -> ErrorClassifier | None:
-    """The classifier to give the processor: the user's, wrapped to feed the progress display when it can be.
+    """The classifier to give the processor: the user's, wrapped to feed the progress display and to remember the
+    limits 429s report (:mod:`notebookllm.notebook.observed_limits`) when it can be.
 
     Wrapping is exact when there is one classifier for the whole run: the user's, or the one strategy's own.
     With several strategies and no explicit classifier each keeps its own, and retries show when items finish.
     """
-    if progress is None:
-        return options.error_classifier
     delegate = options.error_classifier
     if delegate is None:
         strategies = {id(i.strategy): i.strategy for i in items}
@@ -642,7 +652,9 @@ def _classifier(
             return None
         (strategy,) = strategies.values()
         delegate = strategy.default_error_classifier() or DefaultErrorClassifier()
-    return _RetryWatcher(delegate, progress, options.config.rate_limit)
+    if progress is not None:
+        delegate = _RetryWatcher(delegate, progress, options.config.rate_limit)
+    return recorder_for(delegate, items, options)
 
 
 def _keep_going_after(exc: BaseException) -> bool:
