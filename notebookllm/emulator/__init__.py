@@ -13,7 +13,9 @@ Used by every test, tutorial and the demo, and by users who want to build and br
 Standalone: ``python -m notebookllm emulator --port 8765 --seed 0 --latency 0.2 --fault-rate 0.05 --rpm 60``.
 
 Replies are marked as emulated: ``modelVersion`` is ``"<model>-notebookllm-emulator"`` and every response carries
-the header ``x-notebookllm-emulator: 1``. They are deterministic for the same request and seed.
+the header ``x-notebookllm-emulator: 1``. They are deterministic for the same request and seed. A ``-latest`` alias
+answers as the model it resolves to (``"gemini-flash-latest"`` → ``"gemini-3.8-flash-notebookllm-emulator"``;
+``EmulatorConfig(aliases=...)``, or ``Emulator.point_alias(alias, model)`` to move one as Google does).
 
 Prompt markers
 --------------

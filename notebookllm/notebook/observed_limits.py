@@ -60,6 +60,7 @@ class LimitRecorder(ErrorClassifier):
         self._store = store
         self._model = strategy.model
         self._account = account_name(strategy.client)
+        self._kept: dict[str, dict[str, float]] = {}  # written once per run and value: a 429 storm writes nothing more
 
     def classify(self, exc: BaseException) -> ErrorInfo:
         from google.genai import errors as genai_errors
@@ -69,7 +70,11 @@ class LimitRecorder(ErrorClassifier):
         api = exc if isinstance(exc, genai_errors.APIError) else exc.__cause__  # a spent quota wraps the 429
         if isinstance(api, genai_errors.APIError):
             for model, limits in reported_limits(api, self._model).items():
-                self._store.remember_limits(self._account, model, limits)
+                kept = self._kept.setdefault(model, {})
+                new = {kind: value for kind, value in limits.items() if kept.get(kind) != value}
+                if new:
+                    self._store.remember_limits(self._account, model, new)
+                    kept.update(new)
         return self._delegate.classify(exc)
 
 

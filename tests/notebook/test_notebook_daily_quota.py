@@ -17,8 +17,8 @@ from notebookllm.gemini.connection import account_error
 from notebookllm.store import Store
 
 
-def _rows(n: int) -> pd.DataFrame:
-    return pd.DataFrame({"text": [f"row {i}" for i in range(n)]})
+def _rows(n: int, word: str = "row") -> pd.DataFrame:
+    return pd.DataFrame({"text": [f"{word} {i}" for i in range(n)]})
 
 
 def _epoch(*args: int) -> float:
@@ -99,6 +99,10 @@ async def test_the_summary_counts_todays_answered_requests_per_model_from_the_st
     again = await nl.arun(_rows(3), prompt="{text}", strategy=GeminiStrategy(client, "gemini-3.7-flash"),
                           store=store, progress=False)  # fmt: skip
     assert again.summary().from_cache == 3 and again.summary().requests_today["gemini-3.7-flash"] == 3
+    batch = await nl.arun(_rows(2, "batch"), prompt="{text}", strategy=GeminiStrategy(client, "gemini-3.7-flash"),
+                          store=store, progress=False, mode="batch")  # fmt: skip
+    assert batch.df["success"].all() and emulator.count(endpoint="batchGenerateContent") == 1
+    assert store.requests_today() == {"gemini-3.7-flash": 3, "gemini-3.8-flash": 5}  # the Batch API's quota is apart
     off = await nl.arun(_rows(2), prompt="{text}", strategy=GeminiStrategy(client), cache=False, progress=False)
     assert off.summary().requests_today is None and "requests today" not in str(off.summary())
 
