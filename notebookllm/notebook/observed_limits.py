@@ -45,7 +45,8 @@ def observed_limits(store: Store, model: str, *, client: genai.Client | None = N
     ``store``; ``None`` when no 429 reported one. ``.rpm`` / ``.tpm`` are per minute, ``.rpd`` / ``.tpd`` per day.
 
     Example:
-        >>> observed_limits(nl.Store.open(memory=True), "gemini-3.8-flash") is None
+        >>> from notebookllm.store import Store
+        >>> observed_limits(Store.open(memory=True), "gemini-3.8-flash") is None
         True
     """
     return store.observed_limits(model, None if client is None else account_name(client))
