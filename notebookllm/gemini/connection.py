@@ -144,8 +144,11 @@ async def account_error(client: genai.Client, model: str, exc: genai_errors.Clie
         now = time.time()
         resets_at = None
         if spent == "daily":
+            # Today's service often puts a per-minute window's seconds in a daily 429's RetryInfo ("36s", "47s" in
+            # replies quoted on public issue trackers, 2026): no daily quota resets that soon, so the server's hint
+            # counts only when it points past the documented reset.
             hint = retry_delay_of(exc)
-            resets_at = now + hint if hint is not None else next_reset(now)
+            resets_at = max(next_reset(now), now + hint) if hint is not None else next_reset(now)
         return GeminiAccountError(
             "quota_exhausted", exc.code, exc.status, detail, model, spent=spent, resets_at=resets_at, now=now
         )

@@ -171,8 +171,8 @@ class GeminiAccountError(GeminiError):
         spent: for ``"quota_exhausted"``, which quota (see :func:`~notebookllm.gemini.classifier.spent_quota`):
             ``"daily"``, ``"tier"`` or ``"credits"``; said in the message, since the API's own words are the same
             for all three.
-        resets_at: for a spent daily quota, when it resets (epoch seconds): the server's ``RetryInfo`` hint when
-            the 429 carried one, else the documented reset, midnight Pacific (:mod:`notebookllm.core.quota_day`);
+        resets_at: for a spent daily quota, when it resets (epoch seconds): the documented reset, midnight Pacific
+            (:mod:`notebookllm.core.quota_day`), or the server's ``RetryInfo`` hint when that points later;
             ``None`` otherwise. ``results.retry_failed()`` after that time continues the run.
     """
 

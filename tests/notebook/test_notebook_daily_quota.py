@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timezone
 
 import pandas as pd
+import pytest
 from google.genai import errors as genai_errors
 
 import notebookllm as nl
@@ -42,25 +43,28 @@ def test_a_reset_is_said_in_utc_pacific_and_the_readers_zone():
     assert text == "08:00 UTC (00:00 Pacific, 00:00 PST here), in 5 h 12 min"
 
 
-async def test_without_a_server_hint_the_documented_reset_is_used():
-    body = {
-        "error": {
-            "code": 429,
-            "message": "You exceeded your current quota",
-            "status": "RESOURCE_EXHAUSTED",
-            "details": [
-                {
-                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                    "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}],
-                }
-            ],
-        }
-    }
+def _daily_429(*hint: str) -> genai_errors.ClientError:
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}],
+        },
+        *({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay} for delay in hint),
+    ]
+    message = "You exceeded your current quota"
+    return genai_errors.ClientError(429, {"error": {"code": 429, "message": message, "details": details}})
+
+
+@pytest.mark.parametrize("hint", [(), ("36s",)], ids=["no hint", "a per-minute hint"])
+async def test_the_documented_reset_is_used_unless_the_server_says_later(hint):
     before = time.time()
-    error = await account_error(None, "gemini-x", genai_errors.ClientError(429, body))  # type: ignore[arg-type]
+    error = await account_error(None, "gemini-x", _daily_429(*hint))  # type: ignore[arg-type]
     assert isinstance(error, GeminiAccountError) and error.spent == "daily"
+    # today's service may say "36s" on a daily 429: no daily quota resets that soon
     assert error.resets_at in (next_reset(before), next_reset(time.time()))
     assert "resets at" in str(error) and "Pacific" in str(error)
+    later = await account_error(None, "gemini-x", _daily_429("172800s"))  # type: ignore[arg-type]
+    assert abs(later.resets_at - (time.time() + 172_800)) < 60
 
 
 async def test_a_spent_daily_quota_says_when_it_resets_and_retry_failed_goes_on_after(make_emulator, store_path):
