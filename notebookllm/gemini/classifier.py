@@ -263,8 +263,9 @@ def reported_limits(exc: genai_errors.APIError, model: str) -> dict[str, dict[st
             except (KeyError, TypeError, ValueError):
                 continue
             if kind is not None and value > 0:
-                dimensions = violation.get("quotaDimensions") or {}
-                found.setdefault(str(dimensions.get("model") or model), {})[kind] = value
+                dimensions = violation.get("quotaDimensions")  # seen as a string ("[MaxDepth]") in real replies
+                named = dimensions.get("model") if isinstance(dimensions, dict) else None
+                found.setdefault(str(named or model), {})[kind] = value
     return found
 
 

@@ -30,8 +30,12 @@ def test_the_quota_id_tells_the_kind_of_each_reported_limit():
          "quotaDimensions": {"model": "gemini-b"}},
         {"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier", "quotaValue": "250"},
         {"quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"},  # no value: nothing learnt
+        {"quotaId": "GenerateContentInputTokensPerDay-FreeTier", "quotaValue": "9", "quotaDimensions": "[MaxDepth]"},
     )  # fmt: skip
-    assert reported_limits(exc, "gemini-a") == {"gemini-a": {"rpm": 10.0, "rpd": 250.0}, "gemini-b": {"tpm": 250000.0}}
+    assert reported_limits(exc, "gemini-a") == {
+        "gemini-a": {"rpm": 10.0, "rpd": 250.0, "tpd": 9.0},
+        "gemini-b": {"tpm": 250000.0},
+    }
     assert reported_limits(genai_errors.ClientError(400, {"error": {"code": 400}}), "gemini-a") == {}
 
 
