@@ -92,6 +92,7 @@ _LAZY: dict[str, str] = {
         ),
         "notebookllm.notebook",
     ),
+    "ModelVersionWarning": "notebookllm.notebook",
     **dict.fromkeys(("BatchLedger", "CacheMode", "LedgerEntry", "Store", "UploadMemory"), "notebookllm.store"),
     **dict.fromkeys(("File", "MediaError", "MultimodalPrompt"), "notebookllm.media"),
 }
@@ -143,6 +144,7 @@ if TYPE_CHECKING:
         Evaluation,
         Judge,
         JudgeVerdict,
+        ModelVersionWarning,
         Results,
         Significance,
         acompare,
@@ -235,6 +237,7 @@ __all__ = [
     "MetricsObserver",
     "MissingAPIKeyError",
     "ModelPrice",
+    "ModelVersionWarning",
     "MultimodalPrompt",
     "NotebookLLMError",
     "ParallelBatchProcessor",

@@ -13,7 +13,9 @@ Used by every test, tutorial and the demo, and by users who want to build and br
 Standalone: ``python -m notebookllm emulator --port 8765 --seed 0 --latency 0.2 --fault-rate 0.05 --rpm 60``.
 
 Replies are marked as emulated: ``modelVersion`` is ``"<model>-notebookllm-emulator"`` and every response carries
-the header ``x-notebookllm-emulator: 1``. They are deterministic for the same request and seed.
+the header ``x-notebookllm-emulator: 1``. They are deterministic for the same request and seed. A ``-latest`` alias
+answers as the model it resolves to (``"gemini-flash-latest"`` → ``"gemini-3.8-flash-notebookllm-emulator"``;
+``EmulatorConfig(aliases=...)``, or ``Emulator.point_alias(alias, model)`` to move one as Google does).
 
 Prompt markers
 --------------
@@ -72,7 +74,8 @@ Every 429 is RESOURCE_EXHAUSTED with details ``[QuotaFailure, Help, RetryInfo]``
   until the window admits the request (``"7s"``, ``"0.25s"``).
 - per day (config ``rpd``, a ``daily`` fault, ``Emulator.exhaust_daily_quota()``): ``quotaId``
   ``GenerateRequestsPerDayPerProjectPerModel-FreeTier``; the same message as per minute (as on today's service,
-  only the quotaId tells them apart); RetryInfo ``retryDelay`` the seconds until the UTC day ends.
+  only the quotaId tells them apart); RetryInfo ``retryDelay`` the seconds until the quota day ends (midnight
+  Pacific); an exhausted daily quota comes back then (on the emulator's clock).
 """
 
 from .clock import ManualClock

@@ -12,6 +12,8 @@ Read on ai.google.dev (models, deprecations and caching pages) on 2026-12-03:
 'models/gemini-3.8-flash'
 >>> min_cache_tokens("gemini-2.5-flash"), min_cache_tokens("gemini-3.8-flash")
 (2048, 4096)
+>>> ALIASES["gemini-flash-latest"]
+'gemini-3.8-flash'
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ CURRENT_MODELS: tuple[str, ...] = (
     "gemini-flash-lite-latest",
     "gemini-pro-latest",
 )
+ALIASES: dict[str, str] = {
+    "gemini-flash-latest": "gemini-3.8-flash",
+    "gemini-flash-lite-latest": "gemini-3.5-flash-lite",
+    "gemini-pro-latest": "gemini-3.1-pro-preview",
+}
+"""What each ``-latest`` alias resolves to today; a reply names the resolved model in ``modelVersion``, as the
+service does (``EmulatorConfig(aliases=...)`` or ``Emulator.point_alias`` move an alias, as Google does over time)."""
 DEPRECATED_MODELS: tuple[str, ...] = ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro")
 SHUT_DOWN_MODELS: tuple[str, ...] = ("gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-3-pro-preview")
 KNOWN_MODELS: tuple[str, ...] = CURRENT_MODELS + DEPRECATED_MODELS

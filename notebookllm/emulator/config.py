@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .catalog import KNOWN_MODELS
+from .catalog import ALIASES, KNOWN_MODELS
 from .clock import Clock
 from .replies import Responder
 
@@ -41,6 +41,8 @@ class EmulatorConfig:
     - ``models``: the model ids served; others answer 404.
     - ``new_user``: answer as the service answers a key that never used the deprecated models: those answer 404
       "no longer available to new users" and are left out of ``models.list``.
+    - ``aliases``: alias → the model it resolves to (default :data:`.catalog.ALIASES`); replies to an alias carry
+      the resolved model in ``modelVersion``. ``Emulator.point_alias`` moves one while the emulator runs.
     """
 
     seed: int = 0
@@ -67,6 +69,7 @@ class EmulatorConfig:
     responder: Responder | None = field(default=None, repr=False)
     models: tuple[str, ...] = KNOWN_MODELS
     new_user: bool = False
+    aliases: dict[str, str] = field(default_factory=lambda: dict(ALIASES))
 
     def __repr__(self) -> str:
         # the expected key never appears in a repr

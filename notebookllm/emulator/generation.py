@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from .caches import CacheStore
@@ -53,9 +54,16 @@ class Generator:
     """Builds replies; ``respond`` is deterministic in (seed, request key, request)."""
 
     def __init__(
-        self, *, seed: int, responder: Responder | None, caches: CacheStore, files: FileStore | None = None
+        self,
+        *,
+        seed: int,
+        responder: Responder | None,
+        caches: CacheStore,
+        files: FileStore | None = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         self._seed = seed.to_bytes(8, "big", signed=True)
+        self._aliases = aliases if aliases is not None else {}
         self._responder = responder
         self._caches = caches
         self._files = files if files is not None else FileStore()
@@ -100,7 +108,7 @@ class Generator:
             output_tokens = sum(candidate.pop("_tokens") for candidate in candidates)
             response["candidates"] = candidates
             response["usageMetadata"] = _usage(prompt_tokens, cached_tokens, output_tokens, thoughts * count)
-        response["modelVersion"] = model + EMULATOR_SUFFIX
+        response["modelVersion"] = self._aliases.get(model, model) + EMULATOR_SUFFIX
         response["responseId"] = digest[8:].hex()
         return response
 

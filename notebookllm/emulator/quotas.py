@@ -6,8 +6,9 @@ Exceeding a per-minute quota answers 429 RESOURCE_EXHAUSTED with details
 the window admits the request), and a message ending "Please retry in 7.12s.".
 Exhausting the daily quota answers 429 with quotaId ``GenerateRequestsPerDayPerProjectPerModel-FreeTier``, the same
 message as a per-minute quota (today's service words both alike: only the quotaId tells them apart), and RetryInfo
-with the seconds until the quota day (UTC) resets. Wordings and ids as quoted from real replies in public issue
-trackers (2026). Time comes from the emulator's clock.
+with the seconds until the quota day resets: at midnight Pacific time, as Google's rate-limits page documents
+(https://ai.google.dev/gemini-api/docs/rate-limits). An exhausted daily quota comes back at that reset. Wordings
+and ids as quoted from real replies in public issue trackers (2026). Time comes from the emulator's clock.
 
 >>> quotas = Quotas(rpm=1, tpm=None, rpd=None, window_s=60.0, clock=lambda: 0.0)
 >>> quotas.admit("gemini-2.5-flash", 10)
@@ -23,17 +24,26 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from .clock import Clock
 from .errors import RATE_LIMIT_DOCS, ApiError, quota_error
 
-DAY_S = 86_400.0
+_QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 _REQUESTS_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_requests"
 _TOKENS_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count"
 PER_MINUTE_REQUESTS_ID = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
 PER_MINUTE_TOKENS_ID = "GenerateContentInputTokensPerModelPerMinute-FreeTier"
 PER_DAY_REQUESTS_ID = "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
 _USAGE_PAGE = "https://ai.dev/rate-limit"
+
+
+def quota_day(now: float) -> tuple[int, float]:
+    """``(day number, seconds left in it)`` of the quota day holding ``now`` (days end at midnight Pacific)."""
+    date = datetime.fromtimestamp(now, _QUOTA_ZONE).date()
+    midnight = datetime.combine(date + timedelta(days=1), datetime.min.time(), _QUOTA_ZONE).timestamp()
+    return date.toordinal(), midnight - now
 
 
 def _quota_message(metric: str, limit: int | str, model: str, retry_delay_s: float) -> str:
@@ -90,7 +100,7 @@ class Quotas:
         self.window_s = window_s
         self._clock = clock
         self._windows: dict[str, _Window] = {}
-        self._exhausted: set[str] = set()
+        self._exhausted: dict[str, int] = {}  # model (or "*") → the quota day it was exhausted on
         self._lock = threading.Lock()
 
     @property
@@ -98,20 +108,19 @@ class Quotas:
         return bool(self.rpm or self.tpm or self.rpd or self._exhausted)
 
     def exhaust_daily(self, model: str | None = None) -> None:
-        """Make the daily quota of ``model`` (every model when None) exhausted until reset."""
+        """Make the daily quota of ``model`` (every model when None) exhausted until the quota day ends."""
         with self._lock:
-            self._exhausted.add(model or "*")
+            self._exhausted[model or "*"] = quota_day(self._clock())[0]
 
     def admit(self, model: str, tokens: int) -> None:
         """Count one request of ``tokens`` input tokens, or raise the 429 ApiError that refuses it."""
         with self._lock:
             now = self._clock()
             window = self._windows.setdefault(model, _Window())
-            day = int(now // DAY_S)
+            day, until_tomorrow = quota_day(now)
             if window.day != day:
                 window.day, window.day_count = day, 0
-            until_tomorrow = (day + 1) * DAY_S - now
-            if "*" in self._exhausted or model in self._exhausted:
+            if day in (self._exhausted.get("*"), self._exhausted.get(model)):
                 raise daily_quota_error(model, until_tomorrow, self.rpd)
             if self.rpd is not None and window.day_count >= self.rpd:
                 raise daily_quota_error(model, until_tomorrow, self.rpd)

@@ -177,6 +177,13 @@ class Emulator:
         """From now on (until reset) requests to ``model`` (every model if None) get the daily-quota 429."""
         self._server.state.quotas.exhaust_daily(model)
 
+    def point_alias(self, alias: str, model: str) -> None:
+        """From now on (until reset) replies to ``alias`` (e.g. ``"gemini-flash-latest"``) come from ``model``: their
+        ``modelVersion`` names it, as when Google moves an alias to a newer model."""
+        if alias not in self._server.state.aliases:
+            raise ValueError(f"{alias!r} is not an alias; aliases: {', '.join(sorted(self._server.state.aliases))}")
+        self._server.state.aliases[alias] = model
+
     @property
     def log(self) -> list[LogRecord]:
         """A snapshot of the request log."""

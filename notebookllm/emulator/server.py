@@ -28,7 +28,7 @@ from .generation import prompt_text
 from .log import fingerprint
 from .markers import Markers, parse_markers
 from .pagination import page
-from .quotas import DAY_S, daily_quota_error, minute_quota_error
+from .quotas import daily_quota_error, minute_quota_error, quota_day
 from .state import State
 from .tokens import count_content, count_contents
 
@@ -248,8 +248,7 @@ class EmulatorServer:
                     raise minute_quota_error(model, fault.seconds or self.config.retry_delay_s)
                 raise ApiError(fault.code)
             if fault.kind == "daily":
-                now = self.config.clock()
-                raise daily_quota_error(model, DAY_S - now % DAY_S)
+                raise daily_quota_error(model, quota_day(self.config.clock())[1])
             if fault.kind == "hang":
                 await asyncio.sleep(fault.seconds if fault.seconds is not None else self.config.hang_s)
             else:

@@ -34,7 +34,10 @@ class State:
         )
         self.caches = CacheStore(min_tokens=config.min_cache_tokens, clock=clock)
         self.files = FileStore(clock=clock)
-        self.generator = Generator(seed=config.seed, responder=config.responder, caches=self.caches, files=self.files)
+        self.aliases = dict(config.aliases)  # moved by Emulator.point_alias until the next reset
+        self.generator = Generator(
+            seed=config.seed, responder=config.responder, caches=self.caches, files=self.files, aliases=self.aliases
+        )
         self.batches = BatchStore(
             generator=self.generator,
             files=self.files,

@@ -109,6 +109,8 @@ def to_reply(
     found: JsonReply | None = None
     text = _text_of(raw.response)
     ctx.annotate(model=strategy.model)  # as an online attempt does before its request
+    if batch:  # the store counts online requests per day apart from these (the Batch API has quotas of its own)
+        ctx.annotate(batch=True)
     try:
         if raw.response is None:
             raise _api_error(raw.error or {"code": 500, "message": "the job returned no result for this request"})

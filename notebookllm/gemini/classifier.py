@@ -59,6 +59,7 @@ __all__ = [
     "is_key_error",
     "is_model_not_found",
     "is_spent_quota",
+    "reported_limits",
     "retry_delay_of",
     "spent_quota",
 ]
@@ -237,6 +238,42 @@ def spent_quota(exc: genai_errors.APIError) -> str | None:
     if _CREDITS.search(message):
         return "credits"
     return "daily" if _DAILY.search(message) else None
+
+
+def reported_limits(exc: genai_errors.APIError, model: str) -> dict[str, dict[str, float]]:
+    """Model → {kind: limit} that a 429's ``QuotaFailure`` reported (``quotaValue``): kinds ``"rpm"``/``"tpm"``
+    (requests / input tokens per minute) and ``"rpd"``/``"tpd"`` (per day), told apart by the ``quotaId``
+    (``GenerateRequestsPerMinutePerProjectPerModel-FreeTier``, ...). A violation naming no model (in
+    ``quotaDimensions``) is ``model``'s, the model asked for. Empty for anything else.
+
+    Example:
+        >>> reported_limits(exc, "gemini-3.8-flash")  # doctest: +SKIP
+        {'gemini-3.8-flash': {'rpm': 10.0}}
+    """
+    if exc.code != 429:
+        return {}
+    found: dict[str, dict[str, float]] = {}
+    for detail in _error_details(exc):
+        if not str(detail.get("@type", "")).endswith("google.rpc.QuotaFailure"):
+            continue
+        for violation in detail.get("violations") or []:
+            kind = _limit_kind(str(violation.get("quotaId", ""))) if isinstance(violation, dict) else None
+            try:
+                value = float(violation["quotaValue"])  # type: ignore[index]
+            except (KeyError, TypeError, ValueError):
+                continue
+            if kind is not None and value > 0:
+                dimensions = violation.get("quotaDimensions")  # seen as a string ("[MaxDepth]") in real replies
+                named = dimensions.get("model") if isinstance(dimensions, dict) else None
+                found.setdefault(str(named or model), {})[kind] = value
+    return found
+
+
+def _limit_kind(quota_id: str) -> str | None:
+    """``"rpm"``, ``"tpm"``, ``"rpd"`` or ``"tpd"`` from a quotaId; ``None`` for one of another period or unit."""
+    period = "m" if "PerMinute" in quota_id else "d" if "PerDay" in quota_id else None
+    unit = "t" if "Tokens" in quota_id else "r" if "Requests" in quota_id else None
+    return None if period is None or unit is None else f"{unit}p{period}"
 
 
 def _error_details(exc: genai_errors.APIError) -> list[dict[str, Any]]:

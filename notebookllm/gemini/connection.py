@@ -16,15 +16,17 @@ import atexit
 import html
 import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from ..core.quota_day import next_reset
 from ..core.redaction import key_fingerprint, redact, register_secret
 from ._display import announce
-from .classifier import is_key_error, is_model_not_found, spent_quota
+from .classifier import is_key_error, is_model_not_found, retry_delay_of, spent_quota
 from .errors import API_KEY_ENV_VARS, GeminiAccountError, GeminiError, GeminiModelUnavailableError, MissingAPIKeyError
 
 if TYPE_CHECKING:
@@ -139,7 +141,17 @@ async def account_error(client: genai.Client, model: str, exc: genai_errors.Clie
         return GeminiAccountError("auth", exc.code, exc.status, detail, model)
     spent = spent_quota(exc)
     if spent is not None:
-        return GeminiAccountError("quota_exhausted", exc.code, exc.status, detail, model, spent=spent)
+        now = time.time()
+        resets_at = None
+        if spent == "daily":
+            # Today's service often puts a per-minute window's seconds in a daily 429's RetryInfo ("36s", "47s" in
+            # replies quoted on public issue trackers, 2026): no daily quota resets that soon, so the server's hint
+            # counts only when it points past the documented reset.
+            hint = retry_delay_of(exc)
+            resets_at = max(next_reset(now), now + hint) if hint is not None else next_reset(now)
+        return GeminiAccountError(
+            "quota_exhausted", exc.code, exc.status, detail, model, spent=spent, resets_at=resets_at, now=now
+        )
     return None
 
 

@@ -9,9 +9,11 @@ Example:
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import ConfigurationError, NotebookLLMError
+from ..core.quota_day import describe_reset
 
 if TYPE_CHECKING:
     from .response import GeminiResponse
@@ -169,10 +171,13 @@ class GeminiAccountError(GeminiError):
         spent: for ``"quota_exhausted"``, which quota (see :func:`~notebookllm.gemini.classifier.spent_quota`):
             ``"daily"``, ``"tier"`` or ``"credits"``; said in the message, since the API's own words are the same
             for all three.
+        resets_at: for a spent daily quota, when it resets (epoch seconds): the documented reset, midnight Pacific
+            (:mod:`notebookllm.core.quota_day`), or the server's ``RetryInfo`` hint when that points later;
+            ``None`` otherwise. ``results.retry_failed()`` after that time continues the run.
     """
 
     _SPENT: ClassVar[dict[str, str]] = {
-        "daily": "its daily quota is spent and resets at midnight Pacific time",
+        "daily": "its daily quota is spent",
         "tier": "this key's tier has no quota for it (limit: 0)",
         "credits": "the project's prepaid credits are spent",
     }
@@ -189,7 +194,16 @@ class GeminiAccountError(GeminiError):
     }
 
     def __init__(
-        self, category: str, code: int, status: str | None, detail: str, model: str, *, spent: str | None = None
+        self,
+        category: str,
+        code: int,
+        status: str | None,
+        detail: str,
+        model: str,
+        *,
+        spent: str | None = None,
+        resets_at: float | None = None,
+        now: float | None = None,
     ) -> None:
         self.category = category
         self.code = code
@@ -197,8 +211,11 @@ class GeminiAccountError(GeminiError):
         self.detail = detail
         self.model = model
         self.spent = spent
+        self.resets_at = resets_at
         what = "refused the API key" if category == "auth" else f"has no quota left for {model}"
         if spent is not None:
             what += f": {self._SPENT[spent]}"
+        if resets_at is not None:
+            what += f" and resets at {describe_reset(resets_at, time.time() if now is None else now)}"
         first_line = detail.splitlines()[0] if detail else ""
         super().__init__(f"Gemini {what} ({code} {status}: {first_line}); {self._ADVICE[category]}")

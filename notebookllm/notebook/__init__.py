@@ -10,6 +10,7 @@ from .compare import Comparison, acompare, compare
 from .estimate import Estimate, aestimate, estimate
 from .evaluation import ConfusionMatrix, Evaluation
 from .judge import Judge, JudgeVerdict, judge
+from .model_versions import ModelVersionWarning
 from .progress import Progress, ProgressState, TextProgress, WidgetProgress
 from .results import RESULT_DTYPES, SAFETY_COLUMNS, Results, RunSummary
 from .runner import RunInterruptedWarning, arun, run
@@ -25,6 +26,7 @@ __all__ = [
     "Evaluation",
     "Judge",
     "JudgeVerdict",
+    "ModelVersionWarning",
     "Progress",
     "ProgressState",
     "Results",

@@ -96,6 +96,11 @@ def _header(s: RunSummary) -> str:
         parts.append(f"cost {format_usd(s.cost_usd)}")
     if s.interrupted:
         parts.append(f"<span style='{_ERROR_CELL};font-weight:bold'>interrupted</span>")
+    if s.daily_quota:
+        parts.append(f"<span style='{_ERROR_CELL}'>daily quota: {html.escape(s.daily_quota)}</span>")
+    if s.requests_today:
+        today = ", ".join(f"{html.escape(model)} {n:,}" for model, n in s.requests_today.items())
+        parts.append(f"requests today (this store): {today}")
     return f"<p class='notebookllm-summary'>{' · '.join(parts)}</p>"
 
 

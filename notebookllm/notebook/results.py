@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel
 
+from ..core.quota_day import describe_reset
 from ..core.redaction import redact
 from ..core.tokens import ZERO_USAGE, format_usd
 from .tables import key_value_html, key_value_text
@@ -65,6 +67,7 @@ RESULT_DTYPES: dict[str, str] = {
     "cost_usd": "float64",
     "latency_s": "float64",
     "from_cache": "bool",
+    "model_version": "string",
 }
 
 # The token columns that add up to what a row was billed (cached tokens are part of the input tokens).
@@ -84,7 +87,9 @@ class RunSummary:
     value to its number of rows. ``cache_saving_usd`` is what cache hits (implicit or explicit) saved against the
     full input price; ``cache_storage_usd`` what the run's explicit context caches cost to store (not in
     ``cost_usd``); both ``None`` when there was none. ``budget``: a capped run's spent / cap and the rows it did
-    not send (``None`` without a cap).
+    not send (``None`` without a cap). ``daily_quota``: when a spent daily quota stopped the run, which model and
+    when it resets (``retry_failed()`` after that continues). ``requests_today``: answered requests per model since
+    the quota day began (midnight Pacific), from the run's store only (``None`` without a store).
     """
 
     total: int
@@ -108,6 +113,8 @@ class RunSummary:
     cache_storage_usd: float | None = None
     store_warning: str | None = None
     budget: str | None = None
+    daily_quota: str | None = None
+    requests_today: dict[str, int] | None = None
 
     @property
     def success_rate(self) -> float:
@@ -131,6 +138,11 @@ class RunSummary:
         ]
         if self.budget:
             rows.append(("budget", self.budget))
+        if self.daily_quota:
+            rows.append(("daily quota", self.daily_quota))
+        if self.requests_today:
+            rows.append(("requests today", _counts(self.requests_today) + " (this store only: other notebooks "
+                         "and keys are not seen)"))  # fmt: skip
         if self.cache_storage_usd is not None:
             rows.append(("cache storage", format_usd(self.cache_storage_usd)))
         if self.cache_saving_usd is not None:
@@ -159,6 +171,17 @@ def _counts(counter: dict[str, int]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in counter.items()) or "-"
 
 
+def _daily_quota_line(results: Sequence[WorkItemResult]) -> str | None:
+    """``"gemini-x spent; resets at 08:00 UTC (00:00 Pacific), in 5 h 12 min"`` when a spent daily quota stopped
+    the run (every row it stopped carries the same error)."""
+    for r in results:
+        resets_at = getattr(r.error, "resets_at", None)  # a GeminiAccountError for a spent daily quota
+        if resets_at is not None:
+            when = describe_reset(resets_at, time.time())
+            return f"{r.error.model} spent; resets at {when}, then results.retry_failed() goes on"  # type: ignore[union-attr]
+    return None
+
+
 class Results:
     """The results of one run, in input order.
 
@@ -180,6 +203,7 @@ class Results:
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
         store_warning: str | None = None,
         budget: str | None = None,
+        requests_today: dict[str, int] | None = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -193,6 +217,8 @@ class Results:
         self.store_warning = store_warning
         #: A capped run's spent / cap and the rows it did not send (``nl.run(max_cost=...)``), else ``None``.
         self.budget = budget
+        #: Answered requests per model since the quota day began, from the run's store (``None`` without one).
+        self.requests_today = requests_today
 
     def __len__(self) -> int:
         return len(self.results)
@@ -265,6 +291,8 @@ class Results:
             **{key: math.fsum(values) if values else None for key, values in cache_costs.items()},
             store_warning=self.store_warning,
             budget=self.budget,
+            daily_quota=_daily_quota_line(self.results),
+            requests_today=self.requests_today,
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
@@ -340,6 +368,7 @@ class Results:
             "rerun": self._rerun,
             "store_warning": self.store_warning,
             "budget": self.budget,
+            "requests_today": self.requests_today,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 
@@ -385,6 +414,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
     in_tok, out_tok = columns["input_tokens"], columns["output_tokens"]
     cached_tok, thought_tok = columns["cached_tokens"], columns["thoughts_tokens"]
     latency, from_cache, row_cost = columns["latency_s"], columns["from_cache"], columns["cost_usd"]
+    model_version = columns["model_version"]
     # One pass of plain list appends: the per-row cost that decides how long 100,000 rows take.
     for r in results:
         out = r.output
@@ -412,6 +442,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
         row_cost.append(math.nan if cost is None else cost)
         latency.append(math.nan if r.latency_s is None else r.latency_s)
         from_cache.append(bool(r.from_cache))
+        model_version.append(md.get("model_version"))
 
     data: dict[str, Any] = {input_column_name(name): inputs[name].array for name in inputs.columns}
     data["output"] = _object_array(outputs)

@@ -43,6 +43,8 @@ from ..environment import in_jupyter_kernel
 from ..media import MultimodalPrompt
 from ..sync import run_sync, user_interrupted
 from .inputs import Data, PromptSpec, build_items
+from .model_versions import warn_if_version_changed
+from .observed_limits import pace_at_observed, recorder_for
 from .progress import Progress, check_progress_option, make_progress
 from .results import RESULT_DTYPES, Results
 
@@ -234,7 +236,9 @@ async def arun(
         model: the Gemini model for that default strategy.
         id_column: the column holding each row's id (default: the index).
         max_workers: requests in flight at once.
-        rpm / tpm: client-side requests- and tokens-per-minute limits.
+        rpm / tpm: client-side requests- and tokens-per-minute limits. Given neither, a run with a store and one
+            ``GeminiStrategy`` paces at the per-minute limits Google last reported in a 429 for its model and key
+            (said in one line; see :mod:`notebookllm.notebook.observed_limits`).
         max_attempts: attempts per item (rate-limit waits not counted); ``retry`` / ``rate_limit`` give full
             control through :class:`RetryConfig` / :class:`RateLimitConfig`.
         timeout: seconds one attempt may take.
@@ -297,6 +301,8 @@ async def arun(
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
     _warn_renamed_columns(inputs)
+    if mode != "batch":
+        options = pace_at_observed(items, options)
     if mode == "auto":
         from .auto import choose_mode
 
@@ -350,6 +356,7 @@ class RunOutcome:
     progress: Progress | None
     store_warning: str | None = None
     budget: str | None = None
+    requests_today: dict[str, int] | None = None
 
     def results_for(
         self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
@@ -369,6 +376,7 @@ class RunOutcome:
                 progress=again.progress,
                 store_warning=again.store_warning,
                 budget=again.budget,
+                requests_today=again.requests_today,
             )
 
         return Results(
@@ -380,6 +388,7 @@ class RunOutcome:
             rerun=rerun,
             store_warning=self.store_warning,
             budget=self.budget,
+            requests_today=self.requests_today,
         )
 
 
@@ -397,6 +406,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     items = list(items)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
+    options = pace_at_observed(items, options)  # a no-op when arun paced them already
     spend = run_spend(items, options)  # a cap it cannot estimate is refused before the run begins
     session = _begin_session(items, options)
     finished = session.finished if session is not None else {}
@@ -449,7 +459,14 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     if spend is not None:
         spend.settle_caches()
     budget = None if spend is None else budget_line(spend.budget)
-    return RunOutcome(ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget)
+    requests_today = None
+    if session is not None:
+        store = options.open_store()
+        warn_if_version_changed(fresh.values(), store)
+        requests_today = store.requests_today()
+    return RunOutcome(
+        ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget, requests_today
+    )
 
 
 async def run_batch_items(
@@ -640,13 +657,12 @@ class _RetryWatcher(ErrorClassifier):
 def _classifier(
     items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions, progress: Progress | None
 ) -> ErrorClassifier | None:
-    """The classifier to give the processor: the user's, wrapped to feed the progress display when it can be.
+    """The classifier to give the processor: the user's, wrapped to feed the progress display and to remember the
+    limits 429s report (:mod:`notebookllm.notebook.observed_limits`) when it can be.
 
     Wrapping is exact when there is one classifier for the whole run: the user's, or the one strategy's own.
     With several strategies and no explicit classifier each keeps its own, and retries show when items finish.
     """
-    if progress is None:
-        return options.error_classifier
     delegate = options.error_classifier
     if delegate is None:
         strategies = {id(i.strategy): i.strategy for i in items}
@@ -654,7 +670,9 @@ def _classifier(
             return None
         (strategy,) = strategies.values()
         delegate = strategy.default_error_classifier() or DefaultErrorClassifier()
-    return _RetryWatcher(delegate, progress, options.config.rate_limit)
+    if progress is not None:
+        delegate = _RetryWatcher(delegate, progress, options.config.rate_limit)
+    return recorder_for(delegate, items, options)
 
 
 def _keep_going_after(exc: BaseException) -> bool:

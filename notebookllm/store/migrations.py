@@ -117,6 +117,30 @@ def _v6_claims(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX claims_owner ON claims (owner)")
 
 
+def _v7_model_versions(conn: sqlite3.Connection) -> None:
+    """Version 7: an index of the replies by model and model version, so a run can tell in one covering lookup
+    which versions answered an alias before (the model-version warning) and the estimate finds a model's rows."""
+    conn.execute(
+        "CREATE INDEX responses_model_version ON responses "
+        "(json_extract(metadata, '$.model'), json_extract(metadata, '$.model_version'))"
+    )
+
+
+def _v8_observed_limits(conn: sqlite3.Connection) -> None:
+    """Version 8: the rate limits Google reported in 429s (see :mod:`notebookllm.store.limits`), the latest per
+    account (base URL and key fingerprint), model and kind, so a later run can pace at them."""
+    conn.execute(
+        """CREATE TABLE observed_limits (
+            account TEXT NOT NULL,
+            model TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            value REAL NOT NULL,
+            observed_at REAL NOT NULL,
+            PRIMARY KEY (model, account, kind)
+        ) WITHOUT ROWID"""
+    )
+
+
 _STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_responses,
     _v2_runs_and_cost,
@@ -124,6 +148,8 @@ _STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v4_batch_job_endpoints,
     _v5_media_uploads,
     _v6_claims,
+    _v7_model_versions,
+    _v8_observed_limits,
 )
 SCHEMA_VERSION = len(_STEPS)
 

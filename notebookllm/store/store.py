@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..core.errors import InvalidWorkItemError
+from ..core.quota_day import quota_day_start
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
-from . import claims, history, hygiene, records
+from . import claims, history, hygiene, limits, records
 from .checkpoints import item_key, run_identity
 from .db import Database, StoreWarning
 from .session import CacheMode, RunSession, _Claims
@@ -170,6 +171,43 @@ class Store:
         """``(output + thinking tokens, latency_s)`` of the latest successful stored replies of ``model``."""
         self.flush()
         return self._db.run(lambda conn: history.recent_replies(conn, model, limit=limit))
+
+    def requests_today(self) -> dict[str, int]:
+        """Model → online requests this store recorded as answered since the quota day began (midnight Pacific,
+        when Google resets per-day quotas). Only this store's: other notebooks, stores and keys are not seen.
+
+        Example:
+            >>> Store.open(memory=True).requests_today()
+            {}
+        """
+        self.flush()
+        since = quota_day_start(self._clock())
+        return self._db.run(lambda conn: history.answered_since(conn, since))
+
+    def model_versions(self, model: str) -> dict[str, int]:
+        """Model version → stored replies to requests for ``model`` (e.g. an alias such as ``gemini-flash-latest``,
+        which Google moves to newer models over time).
+
+        Example:
+            >>> Store.open(memory=True).model_versions("gemini-flash-latest")
+            {}
+        """
+        self.flush()
+        return self._db.run(lambda conn: history.versions_of(conn, model))
+
+    def remember_limits(self, account: str, model: str, reported: dict[str, float]) -> None:
+        """Keep the limits a 429 reported (kind → value, kinds in :data:`~notebookllm.store.limits.LIMIT_KINDS`)
+        as the latest for ``account`` (base URL and key fingerprint) and ``model``."""
+        self._db.run(lambda conn: limits.remember(conn, account, model, reported, now=self._clock()))
+
+    def observed_limits(self, model: str, account: str | None = None) -> limits.ObservedLimits | None:
+        """The limits Google last reported for ``model`` (to ``account``; any account when ``None``), or ``None``.
+
+        Example:
+            >>> Store.open(memory=True).observed_limits("gemini-3.8-flash") is None
+            True
+        """
+        return self._db.run(lambda conn: limits.latest(conn, model, account))
 
     def clear(self, older_than: timedelta | float | None = None) -> int:
         """Remove replies created more than ``older_than`` ago (a timedelta or seconds; ``None``: all of them).

@@ -270,3 +270,18 @@ def test_reset_drops_the_connection_and_the_log_says_what_was_injected_and_bille
     records = [r for r in emulator.log if r.endpoint == "generateContent"]
     assert [(r.status, r.fault, r.billed_tokens) for r in records[-3:-1]] == [(0, "reset", 0), (503, "503", 0)]
     assert records[-1].fault is None and records[-1].billed_tokens == reply.usage_metadata.total_token_count > 0
+
+
+def test_an_exhausted_daily_quota_comes_back_at_midnight_pacific(make_emulator):
+    clock = ManualClock()  # 2026-11-22 12:00 UTC, 04:00 PST: the quota day ends at 08:00 UTC tomorrow
+    emu = make_emulator(EmulatorConfig(clock=clock))
+    client = emu.client()
+    emu.exhaust_daily_quota()
+    with pytest.raises(errors.ClientError) as info:
+        client.models.generate_content(model=MODEL, contents="hi")
+    assert _retry_delays(info.value) == ["72000s"]
+    clock.advance(72_000 - 1)
+    with pytest.raises(errors.ClientError):
+        client.models.generate_content(model=MODEL, contents="hi")
+    clock.advance(1)
+    assert client.models.generate_content(model=MODEL, contents="hi").text

@@ -178,3 +178,15 @@ def test_an_unsupported_response_mime_type_is_a_400_like_the_service(emulator_cl
             model=MODEL, contents="Hi", config=types.GenerateContentConfig(response_mime_type="text/csv")
         )
     assert info.value.code == 400 and "allowed mimetypes" in info.value.message
+
+
+def test_an_alias_answers_as_the_model_it_resolves_to_until_moved(emulator, emulator_client, make_emulator):
+    alias = "gemini-flash-latest"  # about aliases: names them
+    reply = emulator_client.models.generate_content(model=alias, contents="hi")
+    assert reply.model_version == "gemini-3.8-flash" + EMULATOR_SUFFIX
+    emulator.point_alias(alias, "gemini-3.7-flash")
+    assert emulator_client.models.generate_content(model=alias, contents="hi").model_version.startswith("gemini-3.7")
+    emulator.reset()  # a reset puts the aliases back where the config has them
+    assert emulator_client.models.generate_content(model=alias, contents="hi").model_version.startswith("gemini-3.8")
+    pinned = make_emulator(aliases={alias: "gemini-3.6-flash"}).client()
+    assert pinned.models.generate_content(model=alias, contents="hi").model_version.startswith("gemini-3.6")

@@ -43,6 +43,7 @@ ISSUE_5_SCHEMA = {
     "cost_usd": "float64",  # issue 17: every row carries its own cost (NaN where no price is known)
     "latency_s": "float64",
     "from_cache": "bool",
+    "model_version": "string",  # issue 17: the model version that answered (the reply's modelVersion)
 }
 
 
