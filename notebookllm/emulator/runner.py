@@ -190,6 +190,11 @@ class Emulator:
         """Requests per endpoint."""
         return self._server.state.log.counts()
 
+    def batch_rows_billed(self) -> int:
+        """How many batch requests the jobs have answered (billed at the batch price): with
+        ``count(endpoint="generateContent")`` it tells how often each row of a run was paid for."""
+        return self._server.state.batches.billed_rows()
+
     def reset_log(self) -> None:
         """Empty the request log (everything else is kept)."""
         self._server.state.log = RequestLog()
