@@ -401,20 +401,28 @@ class GeminiBatch:
         """:meth:`afetch_batch_results`, synchronously."""
         return run_sync(self.afetch_batch_results(name))
 
-    async def afetch_batch_replies(self, name: str, *, contexts: Sequence[Any] | None = None) -> list[BatchReply]:
+    async def afetch_batch_replies(
+        self, name: str, *, contexts: Sequence[Any] | None = None, answered_only: bool = False
+    ) -> list[BatchReply]:
         """Every request's rich reply in payload order, successes and per-request errors alike: key, result row
         (output or error, tokens, finish reason, safety ratings, cost at the batch price), raw text, and with
         ``filter_json`` how the JSON was found (see :class:`~notebookllm.gemini.BatchReply`). Marks the job fetched.
 
+        ``answered_only=True`` reads whatever output a job that has ended holds, CANCELLED, FAILED and EXPIRED
+        ones included (a job cancelled while running keeps the replies of the requests it had processed), and
+        returns only the requests it answered with a response (billed), in payload order: the others (never
+        processed, or a per-request error) are the caller's to send again.
+
         Raises:
             BatchJobNotDoneError: (a ``ValueError``) the job is still pending or running, or its output is not
                 attached yet.
-            BatchJobFailedError: the job ended FAILED, EXPIRED or CANCELLED; ``.state`` says which.
+            BatchJobFailedError: the job ended FAILED, EXPIRED or CANCELLED (not with ``answered_only``);
+                ``.state`` says which.
             BatchJobLostError: the API no longer knows the job.
         """
         job = await self.aget_batch_job(name)
         state = job_state(job)
-        if state in FAILED_STATES:
+        if state in FAILED_STATES and not answered_only:
             raise BatchJobFailedError(name, state)
         if not _ended(job):
             raise BatchJobNotDoneError(name, state)
@@ -436,6 +444,7 @@ class GeminiBatch:
                 context=contexts[index] if contexts is not None else None,
             )
             for index, (key, item_id) in enumerate(zip(keys, item_ids, strict=True))
+            if not answered_only or getattr(by_key.get(key), "response", None) is not None
         ]
         if entry is not None:
             self.ledger.mark_fetched(name)

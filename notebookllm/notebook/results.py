@@ -84,7 +84,8 @@ class RunSummary:
     value to its number of rows. ``cache_saving_usd`` is what cache hits (implicit or explicit) saved against the
     full input price; ``cache_storage_usd`` what the run's explicit context caches cost to store (not in
     ``cost_usd``); both ``None`` when there was none. ``budget``: a capped run's spent / cap and the rows it did
-    not send (``None`` without a cap).
+    not send (``None`` without a cap). ``deadline``: what a batch run with a deadline did (job cancelled, rows
+    answered by the job and finished online; ``None`` without a deadline).
     """
 
     total: int
@@ -108,6 +109,7 @@ class RunSummary:
     cache_storage_usd: float | None = None
     store_warning: str | None = None
     budget: str | None = None
+    deadline: str | None = None
 
     @property
     def success_rate(self) -> float:
@@ -131,6 +133,8 @@ class RunSummary:
         ]
         if self.budget:
             rows.append(("budget", self.budget))
+        if self.deadline:
+            rows.append(("deadline", self.deadline))
         if self.cache_storage_usd is not None:
             rows.append(("cache storage", format_usd(self.cache_storage_usd)))
         if self.cache_saving_usd is not None:
@@ -180,6 +184,7 @@ class Results:
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
         store_warning: str | None = None,
         budget: str | None = None,
+        deadline: Any = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -193,6 +198,8 @@ class Results:
         self.store_warning = store_warning
         #: A capped run's spent / cap and the rows it did not send (``nl.run(max_cost=...)``), else ``None``.
         self.budget = budget
+        #: What a batch run with ``deadline=`` did (a :class:`~notebookllm.notebook.deadline.DeadlineOutcome`).
+        self.deadline = deadline
 
     def __len__(self) -> int:
         return len(self.results)
@@ -265,6 +272,7 @@ class Results:
             **{key: math.fsum(values) if values else None for key, values in cache_costs.items()},
             store_warning=self.store_warning,
             budget=self.budget,
+            deadline=str(self.deadline) if self.deadline is not None else None,
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
@@ -340,6 +348,7 @@ class Results:
             "rerun": self._rerun,
             "store_warning": self.store_warning,
             "budget": self.budget,
+            "deadline": self.deadline,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 

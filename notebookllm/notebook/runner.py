@@ -20,10 +20,12 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +51,7 @@ from .results import RESULT_DTYPES, Results
 if TYPE_CHECKING:
     from ..core.budget import Budget
     from ..store import RunSession, Store
+    from .deadline import DeadlineOutcome
     from .spend import GeminiSpend
 
 __all__ = ["RunInterruptedWarning", "RunOptions", "arun", "run"]
@@ -73,6 +76,7 @@ class RunOptions:
     observers: tuple[BaseObserver, ...] = ()
     max_cost: float | None = None
     max_tokens: int | None = None
+    deadline: datetime | None = None
 
     @property
     def capped(self) -> bool:
@@ -101,8 +105,11 @@ class RunOptions:
         observers: Iterable[BaseObserver] = (),
         max_cost: float | None = None,
         max_tokens: int | None = None,
+        deadline: datetime | timedelta | float | None = None,
     ) -> RunOptions:
         """Validate the keyword options of ``nl.run``; raises :class:`ConfigurationError` naming the bad one."""
+        from .deadline import resolve_deadline
+
         retry = _override(retry or RetryConfig(), max_attempts=max_attempts)
         rate_limit = _override(rate_limit or RateLimitConfig(), requests_per_minute=rpm, tokens_per_minute=tpm)
         config_fields: dict[str, Any] = {"max_workers": max_workers, "retry": retry, "rate_limit": rate_limit}
@@ -128,6 +135,7 @@ class RunOptions:
             observers=tuple(observers),
             max_cost=max_cost,
             max_tokens=max_tokens,
+            deadline=resolve_deadline(deadline),
         )
 
     def open_store(self) -> Store:
@@ -139,7 +147,8 @@ class RunOptions:
     def updated(self, **options: Any) -> RunOptions:
         """A copy with some ``nl.run`` keyword options changed (used by ``retry_failed(**options)``).
 
-        A :class:`Progress` instance is not reused (it drew its run); the copy gets a new display.
+        A :class:`Progress` instance is not reused (it drew its run); the copy gets a new display. The deadline
+        is kept as it is (it may have passed since: a rerun runs online) unless ``deadline=`` is given.
         """
         config = self.config
         current: dict[str, Any] = {
@@ -159,12 +168,13 @@ class RunOptions:
             "max_cost": self.max_cost,
             "max_tokens": self.max_tokens,
         }
-        unknown = set(options) - set(current) - {"max_attempts", "rpm", "tpm"}
+        unknown = set(options) - set(current) - {"max_attempts", "rpm", "tpm", "deadline"}
         if unknown:
             raise ConfigurationError(f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(unknown))}")
         if isinstance(current["progress"], Progress):
             current["progress"] = True  # a display draws one run only
-        return RunOptions.build(**{**current, **options})
+        built = RunOptions.build(**{**current, **options})
+        return built if "deadline" in options else dataclasses.replace(built, deadline=self.deadline)
 
 
 def _override(model: Any, **values: Any) -> Any:
@@ -221,6 +231,7 @@ async def arun(
     mode: str = "online",
     max_cost: float | None = None,
     max_tokens: int | None = None,
+    deadline: datetime | timedelta | float | None = None,
 ) -> Results:
     """Run ``prompt`` over every row of ``data`` and return :class:`Results` (one row per input, in order).
 
@@ -260,6 +271,12 @@ async def arun(
             would take the run past the cap, counting requests in flight at their estimate until billed. Rows
             not sent fail with ``BudgetExceededError``; the progress display and ``summary()`` show spent / cap;
             running the same call with a higher cap sends only those rows. Online only for now.
+        deadline: with ``mode="batch"`` (or ``"auto"``), when the results are needed: an aware ``datetime``, a
+            naive one (local time), a ``timedelta`` or seconds from now. If the job is not done in time for the
+            rows it has not answered to finish online before it (at these limits, with a safety margin), it is
+            cancelled, what it answered is kept and the rest runs online; no row is paid twice.
+            ``results.deadline`` says what happened (see :mod:`notebookllm.notebook.deadline`). ``"auto"`` takes
+            it into account in its choice.
 
     Raises:
         ConfigurationError: a bad option or an option that does not fit the data — before any request.
@@ -284,12 +301,14 @@ async def arun(
         observers=observers,
         max_cost=max_cost,
         max_tokens=max_tokens,
+        deadline=deadline,
     )
     if strategy is not None and model is not None:
         raise ConfigurationError("pass either strategy= or model=, not both")
     if mode not in ("online", "batch", "auto"):
         raise ConfigurationError(f"mode must be 'online', 'batch' or 'auto', got {mode!r}")
     check_online_caps(options, mode)
+    check_deadline_mode(options, mode)
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
@@ -304,6 +323,12 @@ async def arun(
         outcome = await run_batch_items(items, options)
         return outcome.results_for(inputs, items, options)
     return await _run_job(inputs, items, options)
+
+
+def check_deadline_mode(options: RunOptions, mode: str) -> None:
+    """``deadline=`` is for ``mode="batch"`` and ``mode="auto"``: refuse it online before anything is sent."""
+    if options.deadline is not None and mode == "online" and not options.config.dry_run:
+        raise ConfigurationError("deadline= is for mode='batch' or mode='auto' (an online run does not wait for a job)")
 
 
 def check_online_caps(options: RunOptions, mode: str) -> None:
@@ -353,6 +378,7 @@ class RunOutcome:
     progress: Progress | None
     store_warning: str | None = None
     budget: str | None = None
+    deadline: DeadlineOutcome | None = None
 
     def results_for(
         self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
@@ -383,6 +409,7 @@ class RunOutcome:
             rerun=rerun,
             store_warning=self.store_warning,
             budget=self.budget,
+            deadline=self.deadline,
         )
 
 
@@ -458,6 +485,7 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
     is submitted (or re-attached to through the job ledger), waited for and recorded like an online run."""
     from ..gemini.batch import GeminiBatch, job_state
     from ..store.ledger import BatchLedger
+    from .deadline import run_before_deadline
 
     items = list(items)
     loop = asyncio.get_running_loop()
@@ -481,10 +509,14 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
         progress.start(len(items), finished.values())
     status = "failed"
     fresh: list[WorkItemResult[Any, Any]] = []
+    deadline = None
     try:
         to_run: list[LLMWorkItem[Any, Any]] | None = pending
         while to_run is not None:
-            if to_run and batch is not None:
+            if to_run and batch is not None and options.deadline is not None:
+                job_results, deadline = await run_before_deadline(batch, to_run, options, session, progress, show_state)
+                fresh += job_results
+            elif to_run and batch is not None:
                 job_results = await batch.arun_items(to_run, on_state=show_state)
                 for result in job_results:
                     _deliver(result, session, progress)
@@ -498,7 +530,7 @@ async def run_batch_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOp
         await _finish(progress, session, status, None)
     by_id = {result.item_id: result for result in fresh}
     ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
-    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session))
+    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session), deadline=deadline)
 
 
 async def _finish(
