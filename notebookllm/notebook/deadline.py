@@ -53,7 +53,9 @@ __all__ = [
     "MAX_AHEAD",
     "MIN_MARGIN_S",
     "DeadlineOutcome",
+    "clock_text",
     "give_up_time",
+    "model_history",
     "online_time",
     "resolve_deadline",
     "run_before_deadline",
@@ -100,7 +102,7 @@ def resolve_deadline(value: Any, *, now: datetime | None = None) -> datetime | N
             f"deadline must be a datetime, a timedelta or seconds from now, got {type(value).__name__}"
         )
     if at <= now:
-        raise ConfigurationError(f"the deadline {_clock_text(at)} has already passed (it is {_clock_text(now)})")
+        raise ConfigurationError(f"the deadline {clock_text(at)} has already passed (it is {clock_text(now)})")
     if at - now > MAX_AHEAD:
         raise ConfigurationError(
             f"the deadline {at:%Y-%m-%d %H:%M} UTC is more than {MAX_AHEAD.days} days away; a batch job expires "
@@ -164,15 +166,15 @@ class DeadlineOutcome:
     def __str__(self) -> str:
         rows = f"{self.by_job:,} row{'s' if self.by_job != 1 else ''} answered by the job"
         if self.job is None:
-            when = _clock_text(self.deadline)
+            when = clock_text(self.deadline)
             return f"the deadline {when} left no time for a batch job: {self.online:,} rows sent online"
         if self.cancelled_at is not None:
-            when = _clock_text(self.cancelled_at)
+            when = clock_text(self.cancelled_at)
             return f"batch job {self.job} cancelled at {when}: {rows}, {self.online:,} finished online"
         if self.online:
             ended = (self.state or "").removeprefix("JOB_STATE_")
             return f"batch job {self.job} ended {ended}: {rows}, {self.online:,} finished online"
-        return f"batch job {self.job} finished before the deadline {_clock_text(self.deadline)}: {rows}"
+        return f"batch job {self.job} finished before the deadline {clock_text(self.deadline)}: {rows}"
 
 
 async def run_before_deadline(
@@ -305,7 +307,7 @@ def _in_order(
     return [by_id[i.item_id] for i in items]
 
 
-def _clock_text(moment: datetime) -> str:
+def clock_text(moment: datetime) -> str:
     """``14:02:10 UTC`` (with the date when it is not today)."""
     moment = moment.astimezone(timezone.utc)
     today = datetime.now(timezone.utc).date()
