@@ -7,6 +7,7 @@ Several runs share one client, hence ``await nl.arun`` (see test_run_batch_mode.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -14,6 +15,7 @@ import pytest
 
 import notebookllm.notebook as nb
 from notebookllm.core.errors import ConfigurationError
+from notebookllm.core.events import BaseObserver, ProcessingEvent
 from notebookllm.emulator import ManualClock
 from notebookllm.gemini import GeminiStrategy, estimate_cost
 from notebookllm.notebook.deadline import MIN_MARGIN_S
@@ -156,3 +158,33 @@ def test_a_deadline_online_is_refused(emulator, store):
     with pytest.raises(ConfigurationError, match="deadline= is for mode='batch' or mode='auto'"):
         nb.run(_reviews(2), prompt=PROMPT, strategy=strategy, store=store, deadline=timedelta(hours=1))
     assert emulator.log == []
+
+
+class _InterruptAfter(BaseObserver):
+    """Cancels the run's task (as Ctrl+C does) once ``n`` rows have finished online."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.done, self.task = n, 0, None
+
+    async def on_event(self, event, data):
+        if event is ProcessingEvent.ITEM_COMPLETED:
+            self.done += 1
+            if self.done == self.n:
+                self.task.cancel()
+
+
+async def test_an_interrupt_during_the_online_part_loses_nothing(emulator, store):
+    strategy = GeminiStrategy(emulator.client())
+    df = pd.DataFrame({"review": ["a [[job:stall]]", "b", "c", "d [[hang]]", "e [[hang]]"]})
+    watcher = _InterruptAfter(3)
+    watcher.task = asyncio.ensure_future(nb.arun(df, prompt=PROMPT, strategy=strategy, store=store, mode="batch",
+                                                 deadline=NEAR, progress=False, observers=[watcher]))  # fmt: skip
+    with pytest.raises(asyncio.CancelledError):
+        await watcher.task
+    assert (
+        emulator.count(endpoint="batches.cancel") == 1 and emulator.count(endpoint="generateContent", status=200) == 3
+    )
+    again = await nb.arun(df.iloc[:3], prompt=PROMPT, strategy=strategy, store=store, mode="batch", deadline=NEAR,
+                          progress=False)  # fmt: skip
+    assert again.df["from_cache"].all()  # the three rows answered online before the interrupt were kept
+    assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 5
