@@ -42,4 +42,5 @@ async def run_in_mode(items: list[LLMWorkItem[Any, Any]], options: RunOptions, m
         interrupted=any(o.interrupted for o in outcomes),
         wall_s=max((o.wall_s for o in outcomes), default=0.0),
         progress=outcomes[0].progress if outcomes else None,
+        deadline=outcomes[0].deadline if len(outcomes) == 1 else None,
     )

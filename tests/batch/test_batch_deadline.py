@@ -188,3 +188,14 @@ async def test_an_interrupt_during_the_online_part_loses_nothing(emulator, store
                           progress=False)  # fmt: skip
     assert again.df["from_cache"].all()  # the three rows answered online before the interrupt were kept
     assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 5
+
+
+async def test_compare_in_batch_mode_finishes_a_stalled_job_online_before_its_deadline(emulator, store):
+    strategy = GeminiStrategy(emulator.client())
+    prompts = {"plain": PROMPT, "short": "In one word: {review}"}
+    comparison = await nb.acompare(_reviews(3, "[[job:stall]]"), prompts=prompts, strategy=strategy, store=store,
+                                   mode="batch", deadline=NEAR, progress=False)  # fmt: skip
+    assert all(results.df["success"].all() for results in comparison.results.values())
+    assert emulator.count(endpoint="batches.cancel") == 1 and _paid(emulator) == 6
+    with pytest.raises(ConfigurationError, match="deadline= is for mode='batch'"):
+        await nb.acompare(_reviews(3), prompts=prompts, strategy=strategy, store=store, deadline=NEAR)
