@@ -569,8 +569,11 @@ class GeminiBatch:
 
 def _match(keys: list[str], raw: list[RawReply]) -> dict[str, RawReply]:
     """Replies by request key; replies without a key (older SDKs drop it inline) by position, which the API keeps.
-    A count that does not match cannot be mapped by position: those requests get no reply (an error row each)."""
-    if raw and all(r.key is not None for r in raw):
+    A count that does not match cannot be mapped by position: those requests get no reply (an error row each). A job
+    without output (one cancelled before it ran) answered none."""
+    if not raw:
+        return {}
+    if all(r.key is not None for r in raw):
         return {str(r.key): r for r in raw}
     if len(raw) != len(keys):
         _log.warning("the job returned %d replies for %d requests, without keys; not mapping them", len(raw), len(keys))

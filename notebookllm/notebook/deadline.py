@@ -164,16 +164,20 @@ class DeadlineOutcome:
     online: int
 
     def __str__(self) -> str:
+        return self.line()
+
+    def line(self, *, finished: bool = True) -> str:
+        """What happened (``str()``); ``finished=False`` words it for the moment the online part starts."""
         rows = f"{self.by_job:,} row{'s' if self.by_job != 1 else ''} answered by the job"
+        online = f"{self.online:,} {'finished' if finished else 'to finish'} online"
         if self.job is None:
-            when = clock_text(self.deadline)
-            return f"the deadline {when} left no time for a batch job: {self.online:,} rows sent online"
+            sent = f"{self.online:,} rows {'sent' if finished else 'going'} online"
+            return f"the deadline {clock_text(self.deadline)} left no time for a batch job: {sent}"
         if self.cancelled_at is not None:
-            when = clock_text(self.cancelled_at)
-            return f"batch job {self.job} cancelled at {when}: {rows}, {self.online:,} finished online"
+            return f"batch job {self.job} cancelled at {clock_text(self.cancelled_at)}: {rows}, {online}"
         if self.online:
             ended = (self.state or "").removeprefix("JOB_STATE_")
-            return f"batch job {self.job} ended {ended}: {rows}, {self.online:,} finished online"
+            return f"batch job {self.job} ended {ended}: {rows}, {online}"
         return f"batch job {self.job} finished before the deadline {clock_text(self.deadline)}: {rows}"
 
 
@@ -204,8 +208,10 @@ async def run_before_deadline(
     online_s, _ = online_time(items, options, history)
     left = (give_up_time(deadline, online_s) - datetime.now(timezone.utc)).total_seconds()
     if left <= 0:
-        online = await _run_online(items, options, session, progress)
-        outcome = DeadlineOutcome(deadline, None, None, None, 0, len(online))
+        outcome = DeadlineOutcome(deadline, None, None, None, 0, len(items))
+        online = await _run_online(items, options, session, progress, outcome)
+        if progress is not None:
+            progress.set_phase(str(outcome))
         return _in_order(items, online), outcome
     name = await batch.acreate_batch_job([i.prompt for i in items], item_ids=[i.item_id for i in items])
     cancelled_at = None
@@ -220,9 +226,9 @@ async def run_before_deadline(
     outcome = DeadlineOutcome(deadline, name, state, cancelled_at, len(by_job), len(items) - len(by_job))
     answered = {r.item_id for r in by_job}
     rest = [i for i in items if i.item_id not in answered]
-    if rest and progress is not None:
-        progress.set_phase(f"{outcome}: sending them now")
-    online = await _run_online(rest, options, session, progress) if rest else []
+    online = await _run_online(rest, options, session, progress, outcome) if rest else []
+    if progress is not None:
+        progress.set_phase(str(outcome))
     return _in_order(items, [*by_job, *online]), outcome
 
 
@@ -279,11 +285,19 @@ async def _uninterrupted(step: Awaitable[T]) -> T:
 
 
 async def _run_online(
-    items: list[LLMWorkItem[Any, Any]], options: RunOptions, session: RunSession | None, progress: Progress | None
+    items: list[LLMWorkItem[Any, Any]],
+    options: RunOptions,
+    session: RunSession | None,
+    progress: Progress | None,
+    outcome: DeadlineOutcome,
 ) -> list[WorkItemResult[Any, Any]]:
-    """``items`` online under the run's limits, retries and store; each result recorded and shown as it finishes.
-    Interrupted, every result the processor finished is recorded before the interruption goes on."""
+    """``items`` online under the run's limits, retries and store; each result recorded and shown as it finishes
+    (the progress line says why they go online). Interrupted, every result the processor finished is recorded
+    before the interruption goes on."""
     from .runner import _deliver, _processor
+
+    if progress is not None:
+        progress.set_phase(outcome.line(finished=False))
 
     processor = _processor(items, options, progress, None)
     try:
