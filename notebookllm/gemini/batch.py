@@ -73,7 +73,7 @@ from .classifier import GeminiErrorClassifier
 from .connection import account_of
 from .strategy import GeminiStrategy
 
-__all__ = ["BATCH_API_VERSION", "DEFAULT_INLINE_LIMIT_BYTES", "GeminiBatch", "job_state"]
+__all__ = ["BATCH_API_VERSION", "DEFAULT_INLINE_LIMIT_BYTES", "INLINE_REPLIES_KEYED", "GeminiBatch", "job_state"]
 
 T = TypeVar("T")
 
@@ -90,6 +90,11 @@ BATCH_API_VERSION = "v1beta"
 _PINNED: dict[str, Any] = {"http_options": {"api_version": BATCH_API_VERSION}}
 
 OnState = Callable[[types.BatchJob], None]
+
+INLINE_REPLIES_KEYED = "metadata" in types.InlinedResponse.model_fields
+"""Whether this google-genai keeps each inline reply's key (``InlinedResponse.metadata``; not in 1.49). Without it
+inline replies map back by position, which a partial output (a cancelled job's) does not allow; a file job's
+replies always carry their keys."""
 
 
 def job_state(job: types.BatchJob) -> str:

@@ -197,7 +197,7 @@ async def run_before_deadline(
     cancelled, its answers are recorded before the interruption goes on; during the online part, every finished
     row is recorded.
     """
-    from ..gemini.batch import job_state
+    from ..gemini.batch import INLINE_REPLIES_KEYED, job_state
     from ..gemini.batch_errors import BatchDeadlineError
     from ..store.ledger import SUCCEEDED_STATE
 
@@ -213,6 +213,8 @@ async def run_before_deadline(
         if progress is not None:
             progress.set_phase(str(outcome))
         return _in_order(items, online), outcome
+    if not INLINE_REPLIES_KEYED:
+        batch.inline_limit_bytes = 0  # a cancelled job's partial replies must map back by key: send it as a file
     name = await batch.acreate_batch_job([i.prompt for i in items], item_ids=[i.item_id for i in items])
     cancelled_at = None
     try:
