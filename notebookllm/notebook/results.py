@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..core.results import WorkItemResult
+    from .deadline import DeadlineOutcome
     from .evaluation import Evaluation
 
 __all__ = ["RESULT_DTYPES", "SAFETY_COLUMNS", "Results", "RunSummary", "input_column_name"]
@@ -184,7 +185,7 @@ class Results:
         rerun: Callable[[Results, list[int], dict[str, Any]], Awaitable[Results]] | None = None,
         store_warning: str | None = None,
         budget: str | None = None,
-        deadline: Any = None,
+        deadline: DeadlineOutcome | None = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")

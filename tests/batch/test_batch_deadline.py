@@ -8,7 +8,7 @@ Several runs share one client, hence ``await nl.arun`` (see test_run_batch_mode.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -18,7 +18,7 @@ from notebookllm.core.errors import ConfigurationError
 from notebookllm.core.events import BaseObserver, ProcessingEvent
 from notebookllm.emulator import ManualClock
 from notebookllm.gemini import GeminiStrategy, estimate_cost
-from notebookllm.notebook.deadline import MIN_MARGIN_S
+from notebookllm.notebook.deadline import MIN_MARGIN_S, resolve_deadline
 from notebookllm.notebook.estimate import DEFAULT_LATENCY_S
 from notebookllm.notebook.progress import Progress
 from notebookllm.store import BatchLedger, Store
@@ -199,3 +199,12 @@ async def test_compare_in_batch_mode_finishes_a_stalled_job_online_before_its_de
     assert emulator.count(endpoint="batches.cancel") == 1 and _paid(emulator) == 6
     with pytest.raises(ConfigurationError, match="deadline= is for mode='batch'"):
         await nb.acompare(_reviews(3), prompts=prompts, strategy=strategy, store=store, deadline=NEAR)
+
+
+def test_a_naive_deadline_is_local_time_and_a_timedelta_counts_from_now():
+    now = datetime.now(timezone.utc)
+    local = (now + timedelta(hours=2)).astimezone().replace(tzinfo=None)  # what datetime.now() would show then
+    assert resolve_deadline(local, now=now) == now + timedelta(hours=2)
+    assert resolve_deadline(timedelta(minutes=5), now=now) == now + timedelta(minutes=5)
+    assert resolve_deadline(90.5, now=now) == now + timedelta(seconds=90.5)
+    assert resolve_deadline(None) is None
