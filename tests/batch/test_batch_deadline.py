@@ -63,6 +63,10 @@ async def test_a_stalled_job_is_cancelled_and_its_rows_finished_online_each_paid
     assert str(outcome) in str(results.summary()) and progress.state.status == "done"
     [entry] = BatchLedger(store).entries()
     assert entry.name == outcome.job and entry.state == "JOB_STATE_CANCELLED"
+    reuse = BatchLedger(store).reusable(
+        entry.fingerprint, endpoint=entry.endpoint, key_fingerprint=entry.key_fingerprint
+    )
+    assert reuse is None  # the same payload again would never re-attach to the cancelled job
     again = await nb.arun(
         df, prompt=PROMPT, strategy=strategy, store=store, mode="batch", deadline=NEAR, progress=False
     )
