@@ -206,8 +206,8 @@ async def run_before_deadline(
     items = list(items)
     _, history = model_history(items, options)
     online_s, _ = online_time(items, options, history)
-    left = (give_up_time(deadline, online_s) - datetime.now(timezone.utc)).total_seconds()
-    if left <= 0:
+    give_up = give_up_time(deadline, online_s)
+    if give_up <= datetime.now(timezone.utc):
         outcome = DeadlineOutcome(deadline, None, None, None, 0, len(items))
         online = await _run_online(items, options, session, progress, outcome)
         if progress is not None:
@@ -216,9 +216,16 @@ async def run_before_deadline(
     if not INLINE_REPLIES_KEYED:
         batch.inline_limit_bytes = 0  # a cancelled job's partial replies must map back by key: send it as a file
     name = await batch.acreate_batch_job([i.prompt for i in items], item_ids=[i.item_id for i in items])
+
+    def show_state(job: types.BatchJob) -> None:
+        on_state(job)
+        if progress is not None:  # while waiting, the line also says when the rows go online
+            progress.set_phase(f"{progress.state.phase} (online at {clock_text(give_up)} if not done)")
+
     cancelled_at = None
+    left = max(0.0, (give_up - datetime.now(timezone.utc)).total_seconds())  # submitting (an upload) took some
     try:
-        job: types.BatchJob | None = await batch.await_job(name, deadline=left, on_state=on_state)
+        job: types.BatchJob | None = await batch.await_job(name, deadline=left, on_state=show_state)
     except BatchDeadlineError:
         cancelled_at = datetime.now(timezone.utc)
         job, by_job = await _uninterrupted(_cancel_and_read(batch, name, items, session, progress))
