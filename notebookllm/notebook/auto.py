@@ -85,4 +85,11 @@ def choose_mode(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> 
         )
     if seconds >= BATCH_AFTER_S:
         return ModeChoice("batch", f"{online}: a batch job costs half, ready within 24 h")
-    return ModeChoice("online", f"{online}, under {duration_text(BATCH_AFTER_S)}: not worth a batch job's wait")
+    reason = f"{online}, under {duration_text(BATCH_AFTER_S)}: not worth a batch job's wait"
+    if options.deadline is not None:
+        remaining = (options.deadline - datetime.now(timezone.utc)).total_seconds()
+        deadline = f"the deadline {clock_text(options.deadline)}, {duration_text(remaining)} away"
+        reason += (
+            f"; done before {deadline}" if seconds <= remaining else f"; {deadline}, is nearer: online is quickest"
+        )
+    return ModeChoice("online", reason)

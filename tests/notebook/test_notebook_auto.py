@@ -112,3 +112,10 @@ def _items(strategy, n: int):
     from notebookllm.notebook.inputs import build_items
 
     return build_items(_reviews(n), prompt=PROMPT, strategy=strategy)[1]
+
+
+def test_a_small_job_under_a_deadline_says_it_is_done_before_it(emulator_client, emulator, store) -> None:
+    strategy = GeminiStrategy(emulator_client, MODEL)
+    choice = choose_mode(_items(strategy, 5), RunOptions.build(store=store, deadline=timedelta(hours=1)))
+    assert choice.mode == "online" and "not worth a batch job's wait; done before the deadline " in str(choice)
+    assert emulator.log == []
