@@ -212,3 +212,22 @@ def test_a_naive_deadline_is_local_time_and_a_timedelta_counts_from_now():
     assert resolve_deadline(timedelta(minutes=5), now=now) == now + timedelta(minutes=5)
     assert resolve_deadline(90.5, now=now) == now + timedelta(seconds=90.5)
     assert resolve_deadline(None) is None
+
+
+async def test_an_interrupt_while_the_job_is_cancelled_still_records_what_it_answered(make_emulator, front_for, store):
+    clock = ManualClock()
+    emulator = make_emulator(clock=clock, batch_running_s=100)
+    front = front_for(emulator)
+    strategy = GeminiStrategy(front.client(emulator.api_key))
+    df = _reviews(6)
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(nb.arun(df, prompt=PROMPT, strategy=strategy, store=store, mode="batch",
+                                         deadline=NEAR, progress=_HalfwayClock(clock, 50)))  # fmt: skip
+    front.on_cancel = lambda: loop.call_soon_threadsafe(task.cancel)  # interrupted as the job is cancelled
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert emulator.batch_rows_billed() == 3 and emulator.count(endpoint="generateContent") == 0
+    again = await nb.arun(df.iloc[:3], prompt=PROMPT, strategy=strategy, store=store, mode="batch", deadline=NEAR,
+                          progress=False)  # fmt: skip
+    assert again.df["from_cache"].all()  # the job's three answers were recorded: none is paid again
+    assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 0
