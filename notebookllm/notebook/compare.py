@@ -30,11 +30,12 @@ from ..core.errors import ConfigurationError
 from ..core.strategy import LLMCallStrategy
 from ..core.work_item import LLMWorkItem
 from ..sync import run_sync
+from .deadline import check_deadline_mode
 from .evaluation import ConfusionMatrix, Evaluation, Labels, aevaluate, resolve_labels
 from .inputs import Data, PromptSpec, build_items
 from .modes import check_mode, run_in_mode
 from .results import Results
-from .runner import RunOptions, check_deadline_mode, check_online_caps, default_strategy
+from .runner import RunOptions, check_online_caps, default_strategy
 from .scoring import coerce_scorer
 from .stats import Significance
 

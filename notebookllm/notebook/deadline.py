@@ -53,6 +53,7 @@ __all__ = [
     "MAX_AHEAD",
     "MIN_MARGIN_S",
     "DeadlineOutcome",
+    "check_deadline_mode",
     "clock_text",
     "give_up_time",
     "model_history",
@@ -109,6 +110,12 @@ def resolve_deadline(value: Any, *, now: datetime | None = None) -> datetime | N
             "after 48 hours (seconds are counted from now: was it meant in other units?)"
         )
     return at
+
+
+def check_deadline_mode(options: RunOptions, mode: str) -> None:
+    """``deadline=`` is for ``mode="batch"`` and ``mode="auto"``: refuse it online before anything is sent."""
+    if options.deadline is not None and mode == "online" and not options.config.dry_run:
+        raise ConfigurationError("deadline= is for mode='batch' or mode='auto' (an online run does not wait for a job)")
 
 
 def safety_margin(online_s: float) -> float:

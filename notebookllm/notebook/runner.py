@@ -308,7 +308,10 @@ async def arun(
     if mode not in ("online", "batch", "auto"):
         raise ConfigurationError(f"mode must be 'online', 'batch' or 'auto', got {mode!r}")
     check_online_caps(options, mode)
-    check_deadline_mode(options, mode)
+    if options.deadline is not None:
+        from .deadline import check_deadline_mode
+
+        check_deadline_mode(options, mode)
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
@@ -323,12 +326,6 @@ async def arun(
         outcome = await run_batch_items(items, options)
         return outcome.results_for(inputs, items, options)
     return await _run_job(inputs, items, options)
-
-
-def check_deadline_mode(options: RunOptions, mode: str) -> None:
-    """``deadline=`` is for ``mode="batch"`` and ``mode="auto"``: refuse it online before anything is sent."""
-    if options.deadline is not None and mode == "online" and not options.config.dry_run:
-        raise ConfigurationError("deadline= is for mode='batch' or mode='auto' (an online run does not wait for a job)")
 
 
 def check_online_caps(options: RunOptions, mode: str) -> None:
