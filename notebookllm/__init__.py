@@ -79,6 +79,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         (
             "ConfusionMatrix",
+            "DeadlineOutcome",
             "Estimate",
             "Evaluation",
             "Judge",
@@ -140,6 +141,7 @@ if TYPE_CHECKING:
     from .notebook import (
         Comparison,
         ConfusionMatrix,
+        DeadlineOutcome,
         Estimate,
         Evaluation,
         Judge,
@@ -202,6 +204,7 @@ __all__ = [
     "Comparison",
     "ConfigurationError",
     "ConfusionMatrix",
+    "DeadlineOutcome",
     "DefaultErrorClassifier",
     "ErrorClassifier",
     "ErrorInfo",

@@ -51,7 +51,9 @@ Put a marker anywhere in a prompt's text to reach an outcome deterministically, 
 In a batch job, a request carrying ``[[fail:CODE]]`` gets a per-request ``error`` instead of a response: a
 ``google.rpc.Status`` with the gRPC code, as the real API writes it (``batch_error_codes="http"``: the HTTP code).
 ``batch_output_delay_s`` opens the real API's window in which a job is SUCCEEDED but its output not yet attached.
-Batch jobs belong to the API key that created them (each key its own project).
+Batch jobs belong to the API key that created them (each key its own project). A job cancelled while RUNNING keeps
+the output of the requests it had processed (the share of ``batch_running_s`` passed); ``emu.batch_rows_billed()``
+counts the batch requests jobs answered.
 Only these names are markers; other ``[[...]]`` text is ordinary prompt text. A marker name with bad arguments
 answers 400 INVALID_ARGUMENT.
 

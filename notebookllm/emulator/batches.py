@@ -1,8 +1,12 @@
 """Batch jobs (``batchGenerateContent``): Operation-shaped resources walking the BATCH_STATE_* lifecycle on the
 emulator's clock: PENDING for ``pending_s``, RUNNING for ``running_s``, then SUCCEEDED (or FAILED / EXPIRED when a
 prompt or the display name carries ``[[job:fail]]`` / ``[[job:expire]]``; ``[[job:stall]]`` stays PENDING forever).
-``cancel`` moves an unfinished job to CANCELLED. Jobs belong to the key that created them (its fingerprint): each
-key is its own project, so a job made with one key is 404 NOT_FOUND with another.
+``cancel`` moves an unfinished job to CANCELLED; a job cancelled while RUNNING keeps the output of the requests it had
+processed by then (the share of ``running_s`` that had passed, in payload order), as the service stops processing
+new requests and keeps what it wrote: a partial ``output`` and ``batchStats`` on the CANCELLED job (none when it was
+still PENDING). Jobs belong to the key
+that created them (its fingerprint): each key is its own project, so a job made with one key is 404 NOT_FOUND with
+another.
 
 Each request is answered like generateContent (no quotas, latency or scripts); a request whose prompt carries a
 ``[[fail:CODE]]`` marker gets a per-request ``error`` instead: a ``google.rpc.Status`` whose ``code`` is the gRPC
@@ -50,6 +54,8 @@ _GRPC_CODES = {
     "UNAVAILABLE": 14,
     "UNAUTHENTICATED": 16,
 }
+# google.rpc.Code of the operation error of a job that ended without succeeding.
+_STATE_CODES = {"BATCH_STATE_FAILED": 13, "BATCH_STATE_EXPIRED": 4, "BATCH_STATE_CANCELLED": 1}
 _TERMINAL = {"fail": "BATCH_STATE_FAILED", "expire": "BATCH_STATE_EXPIRED", None: "BATCH_STATE_SUCCEEDED"}
 
 
@@ -65,6 +71,7 @@ class _Job:
         "outcome",
         "output",
         "owner",
+        "processed",
         "requests",
         "stats",
         "version",
@@ -75,6 +82,7 @@ class _Job:
             setattr(self, name, value)
         self.cancelled_at: float | None = None
         self.output: dict[str, Any] | None = None
+        self.processed: int | None = None
         self.stats: dict[str, str] = {}
 
 
@@ -152,8 +160,17 @@ class BatchStore:
 
     def cancel(self, job_id: str, owner: str | None = None) -> None:
         job = self._job(job_id, owner)
-        if self._state(job)[0] in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
+        state = self._state(job)[0]
+        if state in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
             job.cancelled_at = self._clock()
+            job.processed = self._processed(job) if state == "BATCH_STATE_RUNNING" else 0
+
+    def _processed(self, job: _Job) -> int:
+        """Requests a RUNNING job has finished by now: the share of ``running_s`` that has passed."""
+        if self.running_s <= 0:
+            return len(job.requests)
+        share = (self._clock() - job.create_time - self.pending_s) / self.running_s
+        return min(len(job.requests), max(0, int(share * len(job.requests))))
 
     def delete(self, job_id: str, owner: str | None = None) -> None:
         self._job(job_id, owner)
@@ -216,27 +233,34 @@ class BatchStore:
                 metadata["batchStats"] = job.stats
                 operation["response"] = {"@type": _OUTPUT_TYPE, **output}
             elif state != "BATCH_STATE_SUCCEEDED":
-                operation["error"] = {"code": 13 if state == "BATCH_STATE_FAILED" else 4, "message": state}
+                operation["error"] = {"code": _STATE_CODES[state], "message": state}
+                if state == "BATCH_STATE_CANCELLED" and job.processed:
+                    metadata["output"] = self._run(job)
+                    metadata["batchStats"] = job.stats
         return operation
 
     def _run(self, job: _Job) -> dict[str, Any]:
+        """The job's output, computed once: every request, or the ones a cancelled job had processed."""
         if job.output is not None:
             return job.output
-        entries = [self._answer(job, request) for _, request in job.requests]
+        requests = job.requests if job.processed is None else job.requests[: job.processed]
+        entries = [self._answer(job, request) for _, request in requests]
         failed = sum("error" in entry for entry in entries)
         job.stats = {
-            "requestCount": str(len(entries)),
+            "requestCount": str(len(job.requests)),
             "successfulRequestCount": str(len(entries) - failed),
             "failedRequestCount": str(failed),
         }
+        if len(entries) < len(job.requests):
+            job.stats["pendingRequestCount"] = str(len(job.requests) - len(entries))
         if job.from_file:
-            lines = [json.dumps({"key": key, **entry}) for (key, _), entry in zip(job.requests, entries, strict=True)]
+            lines = [json.dumps({"key": key, **entry}) for (key, _), entry in zip(requests, entries, strict=True)]
             name = f"files/batch-{job.id}"
             self._files.add_generated(name, ("\n".join(lines) + "\n").encode(), "application/jsonl", job.base_url)
             job.output = {"responsesFile": name}
         else:
             inlined = []
-            for (metadata, _), entry in zip(job.requests, entries, strict=True):
+            for (metadata, _), entry in zip(requests, entries, strict=True):
                 inlined.append({**entry, "metadata": metadata} if metadata is not None else entry)
             job.output = {"inlinedResponses": {"inlinedResponses": inlined}}
         return job.output

@@ -197,6 +197,12 @@ class Emulator:
         """Requests per endpoint."""
         return self._server.state.log.counts()
 
+    def batch_rows_billed(self) -> int:
+        """How many batch requests the jobs have answered (billed at the batch price): with
+        ``count(endpoint="generateContent")`` it tells how often each row of a run was paid for. Read from the
+        request log (its ``generateContent.batch`` records), so :meth:`reset_log` starts it again too."""
+        return self.count(endpoint="generateContent.batch", status=200)
+
     def reset_log(self) -> None:
         """Empty the request log (everything else is kept)."""
         self._server.state.log = RequestLog()

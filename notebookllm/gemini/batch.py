@@ -73,7 +73,7 @@ from .classifier import GeminiErrorClassifier
 from .connection import account_of
 from .strategy import GeminiStrategy
 
-__all__ = ["BATCH_API_VERSION", "DEFAULT_INLINE_LIMIT_BYTES", "GeminiBatch", "job_state"]
+__all__ = ["BATCH_API_VERSION", "DEFAULT_INLINE_LIMIT_BYTES", "INLINE_REPLIES_KEYED", "GeminiBatch", "job_state"]
 
 T = TypeVar("T")
 
@@ -90,6 +90,11 @@ BATCH_API_VERSION = "v1beta"
 _PINNED: dict[str, Any] = {"http_options": {"api_version": BATCH_API_VERSION}}
 
 OnState = Callable[[types.BatchJob], None]
+
+INLINE_REPLIES_KEYED = "metadata" in types.InlinedResponse.model_fields
+"""Whether this google-genai keeps each inline reply's key (``InlinedResponse.metadata``; not in 1.49). Without it
+inline replies map back by position, which a partial output (a cancelled job's) does not allow; a file job's
+replies always carry their keys."""
 
 
 def job_state(job: types.BatchJob) -> str:
@@ -401,20 +406,28 @@ class GeminiBatch:
         """:meth:`afetch_batch_results`, synchronously."""
         return run_sync(self.afetch_batch_results(name))
 
-    async def afetch_batch_replies(self, name: str, *, contexts: Sequence[Any] | None = None) -> list[BatchReply]:
+    async def afetch_batch_replies(
+        self, name: str, *, contexts: Sequence[Any] | None = None, answered_only: bool = False
+    ) -> list[BatchReply]:
         """Every request's rich reply in payload order, successes and per-request errors alike: key, result row
         (output or error, tokens, finish reason, safety ratings, cost at the batch price), raw text, and with
         ``filter_json`` how the JSON was found (see :class:`~notebookllm.gemini.BatchReply`). Marks the job fetched.
 
+        ``answered_only=True`` reads whatever output a job that has ended holds, CANCELLED, FAILED and EXPIRED
+        ones included (a job cancelled while running keeps the replies of the requests it had processed), and
+        returns only the requests it answered with a response (billed), in payload order: the others (never
+        processed, or a per-request error) are the caller's to send again.
+
         Raises:
             BatchJobNotDoneError: (a ``ValueError``) the job is still pending or running, or its output is not
                 attached yet.
-            BatchJobFailedError: the job ended FAILED, EXPIRED or CANCELLED; ``.state`` says which.
+            BatchJobFailedError: the job ended FAILED, EXPIRED or CANCELLED (not with ``answered_only``);
+                ``.state`` says which.
             BatchJobLostError: the API no longer knows the job.
         """
         job = await self.aget_batch_job(name)
         state = job_state(job)
-        if state in FAILED_STATES:
+        if state in FAILED_STATES and not answered_only:
             raise BatchJobFailedError(name, state)
         if not _ended(job):
             raise BatchJobNotDoneError(name, state)
@@ -436,6 +449,7 @@ class GeminiBatch:
                 context=contexts[index] if contexts is not None else None,
             )
             for index, (key, item_id) in enumerate(zip(keys, item_ids, strict=True))
+            if not answered_only or getattr(by_key.get(key), "response", None) is not None
         ]
         if entry is not None:
             self.ledger.mark_fetched(name)
@@ -560,8 +574,11 @@ class GeminiBatch:
 
 def _match(keys: list[str], raw: list[RawReply]) -> dict[str, RawReply]:
     """Replies by request key; replies without a key (older SDKs drop it inline) by position, which the API keeps.
-    A count that does not match cannot be mapped by position: those requests get no reply (an error row each)."""
-    if raw and all(r.key is not None for r in raw):
+    A count that does not match cannot be mapped by position: those requests get no reply (an error row each). A job
+    without output (one cancelled before it ran) answered none."""
+    if not raw:
+        return {}
+    if all(r.key is not None for r in raw):
         return {str(r.key): r for r in raw}
     if len(raw) != len(keys):
         _log.warning("the job returned %d replies for %d requests, without keys; not mapping them", len(raw), len(keys))

@@ -7,6 +7,7 @@ Example:
 """
 
 from .compare import Comparison, acompare, compare
+from .deadline import DeadlineOutcome
 from .estimate import Estimate, aestimate, estimate
 from .evaluation import ConfusionMatrix, Evaluation
 from .judge import Judge, JudgeVerdict, judge
@@ -22,6 +23,7 @@ __all__ = [
     "SAFETY_COLUMNS",
     "Comparison",
     "ConfusionMatrix",
+    "DeadlineOutcome",
     "Estimate",
     "Evaluation",
     "Judge",

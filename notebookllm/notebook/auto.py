@@ -7,7 +7,12 @@ chooses a batch job (half the price, ready within the Batch API's 24-hour target
 whenever a batch job cannot do the run: nothing to send, a dry run, a strategy the Batch API does not
 take (anything but one plain ``GeminiStrategy``).
 
-Not yet: a ``deadline=``, a declared quota tier, or the limits a run observes (429s) as inputs to the choice.
+With ``deadline=``, a batch job is chosen only when the deadline leaves it at least :data:`MIN_JOB_WINDOW_S` before
+the moment the rows it has not answered must go online to finish in time (the deadline less their online time and a
+safety margin, see :mod:`notebookllm.notebook.deadline`); the job then runs with that deadline. A deadline nearer than
+that runs online at once.
+
+Not yet: a declared quota tier, or the limits a run observes (429s) as inputs to the choice.
 
 Example:
     >>> results = nl.run(df, prompt="Classify: {review}", strategy=strategy, rpm=60, mode="auto")  # doctest: +SKIP
@@ -18,19 +23,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from ..core.work_item import LLMWorkItem
-from ..media.prompt import input_tokens
-from .estimate import answered_by_store, duration_text, open_store, typical_latency, wall_time
+from .deadline import clock_text, give_up_time, model_history, online_time
+from .estimate import answered_by_store, duration_text
 from .runner import RunOptions
 
-__all__ = ["BATCH_AFTER_S", "ModeChoice", "choose_mode"]
+__all__ = ["BATCH_AFTER_S", "MIN_JOB_WINDOW_S", "ModeChoice", "choose_mode"]
 
 BATCH_AFTER_S = 15 * 60
 """Rows that would take at least this long online (seconds) go to a batch job under ``mode="auto"``."""
 
-_HISTORY = 1000
+MIN_JOB_WINDOW_S = 10 * 60
+"""Under a deadline, the least time (seconds) a batch job must get before its rows would have to go online."""
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,7 @@ def choose_mode(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> 
     strategies = {id(item.strategy): item.strategy for item in items}
     if options.config.dry_run:
         return ModeChoice("online", "a dry run sends nothing")
-    store = open_store(options)
-    models = {s.model for s in strategies.values() if isinstance(s, GeminiStrategy)}
-    history = [reply for model in models for reply in store.recent_replies(model, limit=_HISTORY)] if store else []
+    store, history = model_history(items, options)
     free = answered_by_store(items, store, options, history)
     pending = [item for item in items if item.item_id not in free]
     if not pending:
@@ -61,13 +66,28 @@ def choose_mode(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions) -> 
     (strategy, *others) = strategies.values()
     if others or not isinstance(strategy, GeminiStrategy) or isinstance(strategy, GeminiCachedStrategy):
         return ModeChoice("online", "a batch job takes one GeminiStrategy without a context cache")
-    latency, _ = typical_latency(history)
-    expected_output = options.config.rate_limit.expected_output_tokens
-    tokens = sum(input_tokens(item.prompt) for item in pending) / len(pending) + expected_output
-    seconds, limit = wall_time(len(pending), latency, tokens, options)
+    seconds, limit = online_time(pending, options, history)
     online = f"{len(pending):,} rows to send would take about {duration_text(seconds)} online ({limit})"
     if free:
         online += f"; {len(free):,} more the store answers"
+    if seconds >= BATCH_AFTER_S and options.deadline is not None:
+        give_up = give_up_time(options.deadline, seconds)
+        window = (give_up - datetime.now(timezone.utc)).total_seconds()
+        deadline = f"the deadline {clock_text(options.deadline)}"
+        if window < MIN_JOB_WINDOW_S:
+            return ModeChoice("online", f"{online}: {deadline} leaves no time for a batch job's wait")
+        return ModeChoice(
+            "batch",
+            f"{online}: a batch job costs half; what it has not answered by {clock_text(give_up)} "
+            f"finishes online before {deadline}",
+        )
     if seconds >= BATCH_AFTER_S:
         return ModeChoice("batch", f"{online}: a batch job costs half, ready within 24 h")
-    return ModeChoice("online", f"{online}, under {duration_text(BATCH_AFTER_S)}: not worth a batch job's wait")
+    reason = f"{online}, under {duration_text(BATCH_AFTER_S)}: not worth a batch job's wait"
+    if options.deadline is not None:
+        remaining = (options.deadline - datetime.now(timezone.utc)).total_seconds()
+        deadline = f"the deadline {clock_text(options.deadline)}, {duration_text(remaining)} away"
+        reason += (
+            f"; done before {deadline}" if seconds <= remaining else f"; {deadline}, is nearer: online is quickest"
+        )
+    return ModeChoice("online", reason)

@@ -30,6 +30,7 @@ from ..core.errors import ConfigurationError
 from ..core.strategy import LLMCallStrategy
 from ..core.work_item import LLMWorkItem
 from ..sync import run_sync
+from .deadline import check_deadline_mode
 from .evaluation import ConfusionMatrix, Evaluation, Labels, aevaluate, resolve_labels
 from .inputs import Data, PromptSpec, build_items
 from .modes import check_mode, run_in_mode
@@ -213,7 +214,8 @@ async def acompare(
         scorer: how an output is scored against its label: exact match after normalisation (default),
             ``nl.field("name")``, ``nl.judge(strategy, rubric=...)`` or a function ``(output, label) -> bool | float``.
         mode: ``"online"`` or ``"batch"``: every variant (and the judge) as Batch API jobs at the batch price,
-            one job per strategy, resumable like any batch run.
+            one job per strategy, resumable like any batch run; with ``deadline=`` (in ``options``) each job not
+            done in time is cancelled and its unanswered rows finished online (see ``arun``).
         seed: the seed of the bootstrap intervals.
         options: the keyword options of :func:`~notebookllm.notebook.runner.arun` (``max_workers``, ``rpm``,
             ``cache``, ``progress``, ...).
@@ -236,6 +238,7 @@ async def acompare(
         raise ConfigurationError(f"compare needs at least two variants, got {list(variants)}")
     run_options = RunOptions.build(**options)
     mode = check_mode(mode)
+    check_deadline_mode(run_options, mode)
     chosen_scorer = coerce_scorer(scorer) if labels is not None else None
     if scorer is not None and labels is None:
         raise ConfigurationError("a scorer needs labels= (the column of right answers)")

@@ -44,4 +44,5 @@ async def run_in_mode(items: list[LLMWorkItem[Any, Any]], options: RunOptions, m
         wall_s=max((o.wall_s for o in outcomes), default=0.0),
         progress=outcomes[0].progress if outcomes else None,
         budget=None if spend is None else budget_line(spend.budget),
+        deadline=outcomes[0].deadline if len(outcomes) == 1 else None,
     )

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..core.results import WorkItemResult
+    from .deadline import DeadlineOutcome
     from .evaluation import Evaluation
 
 __all__ = ["RESULT_DTYPES", "SAFETY_COLUMNS", "Results", "RunSummary", "input_column_name"]
@@ -90,6 +91,8 @@ class RunSummary:
     not send (``None`` without a cap). ``daily_quota``: when a spent daily quota stopped the run, which model and
     when it resets (``retry_failed()`` after that continues). ``requests_today``: answered requests per model since
     the quota day began (midnight Pacific), from the run's store only (``None`` without a store).
+    not send (``None`` without a cap). ``deadline``: what a batch run with a deadline did (job cancelled, rows
+    answered by the job and finished online; ``None`` without a deadline).
     """
 
     total: int
@@ -115,6 +118,7 @@ class RunSummary:
     budget: str | None = None
     daily_quota: str | None = None
     requests_today: dict[str, int] | None = None
+    deadline: str | None = None
 
     @property
     def success_rate(self) -> float:
@@ -143,6 +147,8 @@ class RunSummary:
         if self.requests_today:
             rows.append(("requests today", _counts(self.requests_today) + " (this store only: other notebooks "
                          "and keys are not seen)"))  # fmt: skip
+        if self.deadline:
+            rows.append(("deadline", self.deadline))
         if self.cache_storage_usd is not None:
             rows.append(("cache storage", format_usd(self.cache_storage_usd)))
         if self.cache_saving_usd is not None:
@@ -204,6 +210,7 @@ class Results:
         store_warning: str | None = None,
         budget: str | None = None,
         requests_today: dict[str, int] | None = None,
+        deadline: DeadlineOutcome | None = None,
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -219,6 +226,8 @@ class Results:
         self.budget = budget
         #: Answered requests per model since the quota day began, from the run's store (``None`` without one).
         self.requests_today = requests_today
+        #: What a batch run with ``deadline=`` did (a :class:`~notebookllm.notebook.deadline.DeadlineOutcome`).
+        self.deadline = deadline
 
     def __len__(self) -> int:
         return len(self.results)
@@ -293,6 +302,7 @@ class Results:
             budget=self.budget,
             daily_quota=_daily_quota_line(self.results),
             requests_today=self.requests_today,
+            deadline=str(self.deadline) if self.deadline is not None else None,
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
@@ -369,6 +379,7 @@ class Results:
             "store_warning": self.store_warning,
             "budget": self.budget,
             "requests_today": self.requests_today,
+            "deadline": self.deadline,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 

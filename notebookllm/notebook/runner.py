@@ -20,10 +20,12 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +53,7 @@ from .results import RESULT_DTYPES, Results
 if TYPE_CHECKING:
     from ..core.budget import Budget
     from ..store import RunSession, Store
+    from .deadline import DeadlineOutcome
     from .spend import GeminiSpend
 
 __all__ = ["RunInterruptedWarning", "RunOptions", "arun", "run"]
@@ -75,6 +78,7 @@ class RunOptions:
     observers: tuple[BaseObserver, ...] = ()
     max_cost: float | None = None
     max_tokens: int | None = None
+    deadline: datetime | None = None
 
     @property
     def capped(self) -> bool:
@@ -103,8 +107,11 @@ class RunOptions:
         observers: Iterable[BaseObserver] = (),
         max_cost: float | None = None,
         max_tokens: int | None = None,
+        deadline: datetime | timedelta | float | None = None,
     ) -> RunOptions:
         """Validate the keyword options of ``nl.run``; raises :class:`ConfigurationError` naming the bad one."""
+        from .deadline import resolve_deadline
+
         retry = _override(retry or RetryConfig(), max_attempts=max_attempts)
         rate_limit = _override(rate_limit or RateLimitConfig(), requests_per_minute=rpm, tokens_per_minute=tpm)
         config_fields: dict[str, Any] = {"max_workers": max_workers, "retry": retry, "rate_limit": rate_limit}
@@ -130,6 +137,7 @@ class RunOptions:
             observers=tuple(observers),
             max_cost=max_cost,
             max_tokens=max_tokens,
+            deadline=resolve_deadline(deadline),
         )
 
     def open_store(self) -> Store:
@@ -141,7 +149,8 @@ class RunOptions:
     def updated(self, **options: Any) -> RunOptions:
         """A copy with some ``nl.run`` keyword options changed (used by ``retry_failed(**options)``).
 
-        A :class:`Progress` instance is not reused (it drew its run); the copy gets a new display.
+        A :class:`Progress` instance is not reused (it drew its run); the copy gets a new display. The deadline
+        is kept as it is (it may have passed since: a rerun runs online) unless ``deadline=`` is given.
         """
         config = self.config
         current: dict[str, Any] = {
@@ -161,12 +170,13 @@ class RunOptions:
             "max_cost": self.max_cost,
             "max_tokens": self.max_tokens,
         }
-        unknown = set(options) - set(current) - {"max_attempts", "rpm", "tpm"}
+        unknown = set(options) - set(current) - {"max_attempts", "rpm", "tpm", "deadline"}
         if unknown:
             raise ConfigurationError(f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(unknown))}")
         if isinstance(current["progress"], Progress):
             current["progress"] = True  # a display draws one run only
-        return RunOptions.build(**{**current, **options})
+        built = RunOptions.build(**{**current, **options})
+        return built if "deadline" in options else dataclasses.replace(built, deadline=self.deadline)
 
 
 def _override(model: Any, **values: Any) -> Any:
@@ -223,6 +233,7 @@ async def arun(
     mode: str = "online",
     max_cost: float | None = None,
     max_tokens: int | None = None,
+    deadline: datetime | timedelta | float | None = None,
 ) -> Results:
     """Run ``prompt`` over every row of ``data`` and return :class:`Results` (one row per input, in order).
 
@@ -268,6 +279,12 @@ async def arun(
             the rest fail unsent. A ``GeminiCachedStrategy``'s context cache counts too: its tokens at the cached
             price in every request, and creating and storing it for its TTL, counted before the first request (a
             cap too small for that is refused before the cache is created).
+        deadline: with ``mode="batch"`` (or ``"auto"``), when the results are needed: an aware ``datetime``, a
+            naive one (local time), a ``timedelta`` or seconds from now. If the job is not done in time for the
+            rows it has not answered to finish online before it (at these limits, with a safety margin), it is
+            cancelled, what it answered is kept and the rest runs online; no row is paid twice.
+            ``results.deadline`` says what happened (see :mod:`notebookllm.notebook.deadline`). ``"auto"`` takes
+            it into account in its choice.
 
     Raises:
         ConfigurationError: a bad option or an option that does not fit the data — before any request.
@@ -292,11 +309,16 @@ async def arun(
         observers=observers,
         max_cost=max_cost,
         max_tokens=max_tokens,
+        deadline=deadline,
     )
     if strategy is not None and model is not None:
         raise ConfigurationError("pass either strategy= or model=, not both")
     if mode not in ("online", "batch", "auto"):
         raise ConfigurationError(f"mode must be 'online', 'batch' or 'auto', got {mode!r}")
+    if options.deadline is not None:
+        from .deadline import check_deadline_mode
+
+        check_deadline_mode(options, mode)
     if strategy is None and not _are_work_items(data):
         strategy = default_strategy(model)
     inputs, items = build_items(data, prompt=prompt, strategy=strategy, id_column=id_column)
@@ -357,6 +379,7 @@ class RunOutcome:
     store_warning: str | None = None
     budget: str | None = None
     requests_today: dict[str, int] | None = None
+    deadline: DeadlineOutcome | None = None
 
     def results_for(
         self, inputs: pd.DataFrame, items: list[LLMWorkItem[Any, Any]], options: RunOptions, start: int = 0
@@ -389,6 +412,7 @@ class RunOutcome:
             store_warning=self.store_warning,
             budget=self.budget,
             requests_today=self.requests_today,
+            deadline=self.deadline,
         )
 
 
@@ -479,6 +503,7 @@ async def run_batch_items(
     are submitted; the others fail unsent (:meth:`GeminiSpend.admit`)."""
     from ..gemini.batch import GeminiBatch, job_state
     from ..store.ledger import BatchLedger
+    from .deadline import run_before_deadline
 
     items = list(items)
     loop = asyncio.get_running_loop()
@@ -506,6 +531,7 @@ async def run_batch_items(
             progress.set_budget(spend.budget)
     status = "failed"
     fresh: list[WorkItemResult[Any, Any]] = []
+    deadline = None
     try:
         to_run: list[LLMWorkItem[Any, Any]] | None = pending
         while to_run is not None:
@@ -514,7 +540,12 @@ async def run_batch_items(
                 for result in refused:
                     _deliver(result, session, progress)
                 fresh += refused
-            if to_run and batch is not None:
+            if to_run and batch is not None and options.deadline is not None:
+                job_results, deadline = await run_before_deadline(
+                    batch, to_run, options, session, progress, show_state, spend
+                )
+                fresh += job_results
+            elif to_run and batch is not None:
                 job_results = await batch.arun_items(to_run, on_state=show_state)
                 if spend is not None:
                     spend.settle(job_results)
@@ -531,7 +562,7 @@ async def run_batch_items(
     by_id = {result.item_id: result for result in fresh}
     ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
     budget = None if spend is None else budget_line(spend.budget)
-    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session), budget)
+    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session), budget, deadline=deadline)
 
 
 async def _finish(

@@ -73,6 +73,7 @@ class GeminiSpend:
         self._prompt_tokens: dict[tuple[int, str], int] = {}
         self._system_tokens: dict[int, int] = {}
         self._held: dict[str, Any] = {}  # item id → the budget's hold of a batch row until the job ends
+        self._online: set[str] = set()  # rows of a batch job finished online (a deadline): online prices
         self._cache_tokens: dict[int, int] = {}  # id(strategy) → tokens its context cache holds (countTokens)
         self._prepaid: list[_PrepaidCache] = []
         self.budget = Budget(**budget_options, estimate=self.estimate)
@@ -177,7 +178,10 @@ class GeminiSpend:
         # A cache too small to create goes with every request at the full input price instead.
         cached = 0 if cache is not None and cache.inline else cached
         usage = TokenUsage(input_tokens=input_tokens, output_tokens=output_tokens, cached_input_tokens=cached)
-        price = {"batch": self._batch, "service_tier": requested_service_tier(strategy.config)}
+        price = {
+            "batch": self._batch and item.item_id not in self._online,
+            "service_tier": requested_service_tier(strategy.config),
+        }
         cost = estimate_cost(usage, strategy.model, **price)
         if media:
             as_audio = estimate_cost(usage, strategy.model, **price, audio_input_tokens=media)
@@ -211,6 +215,16 @@ class GeminiSpend:
             if hold is not None:
                 billed = result.token_usage if result.token_usage.total_tokens else None  # a failed job bills nothing
                 self.budget.settle(hold, result.metadata.get("cost_usd"), billed)
+
+    def go_online(self, items: Iterable[LLMWorkItem[Any, Any]]) -> None:
+        """Admitted rows of a batch job that its job did not answer and that now run online (``deadline=``): their
+        holds are released (a job bills only what it answered) and their requests are estimated at the online
+        price, so the cap may stop some of them that fitted at the batch price."""
+        for item in items:
+            hold = self._held.pop(item.item_id, None)
+            if hold is not None:
+                self.budget.release(hold)
+            self._online.add(item.item_id)
 
     @staticmethod
     def _cache_of(strategy: Any) -> ContextCache | None:

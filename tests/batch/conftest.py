@@ -40,12 +40,14 @@ def make_batch(emulator_client: genai.Client, ledger: BatchLedger) -> Callable[.
 
 class FlakyFront:
     """An HTTP front for an emulator that answers the next ``fail_gets`` job polls (``GET .../batches/x``) with
-    503 UNAVAILABLE and forwards everything else unchanged."""
+    503 UNAVAILABLE and forwards everything else unchanged; ``on_cancel()``, when set, is called as a
+    ``batches.cancel`` request arrives (before it is forwarded)."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.target = urlsplit(emulator.base_url)
         self.fail_gets = 0
         self.failed = 0
+        self.on_cancel: Callable[[], None] | None = None
         front = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,6 +61,8 @@ class FlakyFront:
                     body = json.dumps({"error": {"code": 503, "message": "blip", "status": "UNAVAILABLE"}}).encode()
                     self._reply(503, [("Content-Type", "application/json")], body)
                     return
+                if self.command == "POST" and self.path.endswith(":cancel") and front.on_cancel is not None:
+                    front.on_cancel()
                 data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn = http.client.HTTPConnection(front.target.hostname, front.target.port, timeout=30)
@@ -88,12 +92,25 @@ class FlakyFront:
 
 
 @pytest.fixture
-def flaky_front(emulator: Emulator) -> Iterator[FlakyFront]:
-    front = FlakyFront(emulator)
-    front.thread.start()
-    yield front
-    front.server.shutdown()
-    front.server.server_close()
+def front_for() -> Iterator[Callable[[Emulator], FlakyFront]]:
+    """``front_for(emulator)``: a started :class:`FlakyFront` for that emulator, shut down after the test."""
+    fronts: list[FlakyFront] = []
+
+    def make(emulator: Emulator) -> FlakyFront:
+        front = FlakyFront(emulator)
+        front.thread.start()
+        fronts.append(front)
+        return front
+
+    yield make
+    for front in fronts:
+        front.server.shutdown()
+        front.server.server_close()
+
+
+@pytest.fixture
+def flaky_front(emulator: Emulator, front_for: Callable[[Emulator], FlakyFront]) -> FlakyFront:
+    return front_for(emulator)
 
 
 @pytest.fixture

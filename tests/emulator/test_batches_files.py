@@ -132,3 +132,28 @@ def test_unknown_file_is_an_error(emulator_client):
         emulator_client.files.get(name="files/nope")
     with pytest.raises(errors.ClientError):
         emulator_client.batches.create(model=MODEL, src="files/nope")
+
+
+def test_a_job_cancelled_while_running_keeps_what_it_had_processed(make_emulator):
+    clock = ManualClock()
+    emu = make_emulator(clock=clock, batch_pending_s=10, batch_running_s=40)
+    client = emu.client()
+    job = client.batches.create(model=MODEL, src=_inline("a", "b", "c", "d"))
+    clock.advance(10 + 20)  # half of the running time: two of four requests done
+    client.batches.cancel(name=job.name)
+    clock.advance(3600)
+    got = client.batches.get(name=job.name)
+    assert got.state == types.JobState.JOB_STATE_CANCELLED
+    assert [r.response.text is not None for r in got.dest.inlined_responses] == [True, True]
+    assert emu.batch_rows_billed() == 2
+
+
+def test_a_job_cancelled_while_pending_has_no_output(make_emulator):
+    clock = ManualClock()
+    emu = make_emulator(clock=clock, batch_pending_s=10, batch_running_s=40)
+    client = emu.client()
+    job = client.batches.create(model=MODEL, src=_inline("a", "b"))
+    client.batches.cancel(name=job.name)
+    got = client.batches.get(name=job.name)
+    assert got.state == types.JobState.JOB_STATE_CANCELLED and got.dest is None
+    assert emu.batch_rows_billed() == 0
