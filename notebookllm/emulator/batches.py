@@ -4,9 +4,8 @@ prompt or the display name carries ``[[job:fail]]`` / ``[[job:expire]]``; ``[[jo
 ``cancel`` moves an unfinished job to CANCELLED; a job cancelled while RUNNING keeps the output of the requests it had
 processed by then (the share of ``running_s`` that had passed, in payload order), as the service stops processing
 new requests and keeps what it wrote: a partial ``output`` and ``batchStats`` on the CANCELLED job (none when it was
-still PENDING). Jobs belong to the key
-that created them (its fingerprint): each key is its own project, so a job made with one key is 404 NOT_FOUND with
-another.
+still PENDING). Jobs belong to the key that created them (its fingerprint): each key is its own project, so a job
+made with one key is 404 NOT_FOUND with another.
 
 Each request is answered like generateContent (no quotas, latency or scripts); a request whose prompt carries a
 ``[[fail:CODE]]`` marker gets a per-request ``error`` instead: a ``google.rpc.Status`` whose ``code`` is the gRPC

@@ -190,6 +190,46 @@ async def test_a_capped_batch_job_submits_only_the_rows_that_fit_and_a_rerun_sub
     assert second.df["success"].all() and second.summary().from_cache == 25
 
 
+async def test_a_capped_batch_job_past_its_deadline_finishes_online_at_the_online_price(
+    emulator_client, emulator, store
+) -> None:
+    from datetime import timedelta
+
+    from notebookllm.notebook.deadline import MIN_MARGIN_S
+    from notebookllm.notebook.estimate import DEFAULT_LATENCY_S
+
+    df = pd.DataFrame({"review": [f"Review {i}: fine [[job:stall]]" for i in range(6)]})  # the job never runs
+    online = [_row_estimate(emulator_client, PROMPT.format(review=review)) for review in df["review"]]
+    cap = round(sum(online) / 2 * 1.01, 8)  # all six fit at the batch price, about three at the online price
+    emulator.reset_log()
+
+    results = await nl.arun(df, prompt=PROMPT, strategy=_strategy(emulator_client), store=store, mode="batch",
+                            max_cost=cap, deadline=timedelta(seconds=MIN_MARGIN_S + DEFAULT_LATENCY_S + 0.5),
+                            progress=False)  # fmt: skip
+    assert results.deadline.by_job == 0 and emulator.batch_rows_billed() == 0
+    spent, _, sent = _billed(emulator)
+    assert spent <= cap  # by the emulator's own billing of the online requests
+    frame = results.df
+    assert sent > 0 and frame["success"].sum() == sent  # the job's holds were released for the online part
+    assert set(frame.loc[~frame["success"], "error_type"]) <= {"BudgetExceededError"}
+    assert frame["cost_usd"].sum() == pytest.approx(spent, rel=1e-9)  # billed at the online price
+
+
+async def test_rows_a_batch_job_leaves_to_the_online_part_are_estimated_at_the_online_price(emulator_client) -> None:
+    from notebookllm.notebook.inputs import build_items
+    from notebookllm.notebook.spend import GeminiSpend
+
+    _, items = build_items(_reviews(2), prompt=PROMPT, strategy=_strategy(emulator_client), id_column=None)
+    spend = GeminiSpend.create(items, max_cost=1.0, max_tokens=None, store=None, workers=1, batch=True)
+    admitted, refused = await spend.admit(items)
+    assert len(admitted) == 2 and not refused and spend.budget.in_flight_usd > 0
+    first, second = (spend.estimate(item).cost_usd for item in items)
+    spend.go_online(items[:1])
+    assert spend.estimate(items[0]).cost_usd == pytest.approx(2 * first)  # the Batch API's half price no more
+    assert spend.estimate(items[1]).cost_usd == pytest.approx(second)
+    assert spend.budget.in_flight_usd == pytest.approx(second)  # the first row's batch hold is released
+
+
 async def test_a_batch_cap_too_small_for_the_first_row_sends_nothing(emulator_client, emulator, store) -> None:
     emulator.reset_log()
     results = await nl.arun(_reviews(3), prompt=PROMPT, strategy=_strategy(emulator_client), store=store,
