@@ -12,7 +12,10 @@ the moment the rows it has not answered must go online to finish in time (the de
 safety margin, see :mod:`notebookllm.notebook.deadline`); the job then runs with that deadline. A deadline nearer than
 that runs online at once.
 
-Not yet: a declared quota tier, or the limits a run observes (429s) as inputs to the choice.
+The limits a run observes count too: a run given no ``rpm=`` / ``tpm=`` is paced at the per-minute limits an earlier
+429 reported for the model (:mod:`notebookllm.notebook.observed_limits`) before the choice, which then plans with
+them. A declared quota tier is not an input: Google shows each project's limits in AI Studio and no longer
+publishes per-tier tables for today's models.
 
 Example:
     >>> results = nl.run(df, prompt="Classify: {review}", strategy=strategy, rpm=60, mode="auto")  # doctest: +SKIP
