@@ -71,6 +71,7 @@ _LAZY: dict[str, str] = {
             "ModelPrice",
             "connect",
             "estimate_cost",
+            "on_emulator",
             "set_price",
         ),
         "notebookllm.gemini",
@@ -132,6 +133,7 @@ if TYPE_CHECKING:
         connect,
         estimate_cost,
         job_state,
+        on_emulator,
         parse_json_reply,
         set_price,
     )
@@ -264,6 +266,7 @@ __all__ = [
     "field",
     "job_state",
     "judge",
+    "on_emulator",
     "parse_json_reply",
     "run",
     "set_price",
