@@ -51,7 +51,7 @@ _CHILD = textwrap.dedent(
 
     base_url, key, store = sys.argv[1:4]
     client = genai.Client(api_key=key, http_options={"base_url": base_url, "api_version": "v1beta"})
-    frame = pd.DataFrame({"text": [f"review number {i}" for i in range(60)]})  # FRAME_60 below
+    frame = pd.DataFrame({"text": [f"review number {i}" for i in range(60)]})
     results = nl.run(frame, prompt="Classify: {text}", strategy=nl.GeminiStrategy(client=client), store=store,
                      progress=False, max_workers=4)
     print(int(results.df["success"].sum()), int(results.df["from_cache"].sum()))
