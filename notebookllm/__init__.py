@@ -71,6 +71,7 @@ _LAZY: dict[str, str] = {
             "ModelPrice",
             "connect",
             "estimate_cost",
+            "on_emulator",
             "set_price",
         ),
         "notebookllm.gemini",
@@ -134,6 +135,7 @@ if TYPE_CHECKING:
         connect,
         estimate_cost,
         job_state,
+        on_emulator,
         parse_json_reply,
         set_price,
     )
@@ -270,6 +272,7 @@ __all__ = [
     "field",
     "job_state",
     "judge",
+    "on_emulator",
     "parse_json_reply",
     "run",
     "set_price",

@@ -55,10 +55,18 @@ def format_duration(seconds: float) -> str:
 
 
 class ApiError(Exception):
-    """An error answer: HTTP ``code``, ``message`` and optional google.rpc ``details``."""
+    """An error answer: HTTP ``code``, ``message`` and optional google.rpc ``details``; ``retry_delay_s`` is the
+    RetryInfo delay among them (None without one), kept apart for the request log."""
 
-    def __init__(self, code: int, message: str | None = None, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        retry_delay_s: float | None = None,
+    ) -> None:
         self.code = code
+        self.retry_delay_s = retry_delay_s
         self.message = message if message is not None else _DEFAULT_MESSAGES.get(code, status_name(code).title())
         self.details = details or []
         super().__init__(f"{code} {status_name(code)}: {self.message}")
@@ -117,4 +125,4 @@ def quota_error(
         details.append(
             {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": format_duration(retry_delay_s)}
         )
-    return ApiError(429, message, details)
+    return ApiError(429, message, details, retry_delay_s)

@@ -19,7 +19,10 @@ class LogRecord(NamedTuple):
     8 hex digits of sha256(api key), or None without a key; ``fault`` the injected fault's spec (``"503"``,
     ``"hang"``, ``"truncate"``, ``"reset"``, ...) or None; ``usage`` the ``usageMetadata`` of the reply the emulator
     produced (what it charged; None when it produced none: an error, a reset, a hang the client left). ``status`` is
-    499 when the client went away first, 0 when the emulator reset the connection instead of answering."""
+    499 when the client went away first, 0 when the emulator reset the connection instead of answering.
+    ``retry_delay_s`` is the RetryInfo delay a 429 told the client to wait (None without one); ``arrived`` is
+    ``time.monotonic()`` when the request arrived: the clock of ``loop.time()`` in this process, so a test can
+    order arrivals against the client's own events (a cooldown's start and end)."""
 
     method: str
     path: str
@@ -31,6 +34,8 @@ class LogRecord(NamedTuple):
     key_fingerprint: str | None
     fault: str | None = None
     usage: dict[str, Any] | None = None
+    retry_delay_s: float | None = None
+    arrived: float | None = None
 
     @property
     def billed_tokens(self) -> int:
@@ -61,9 +66,24 @@ class RequestLog:
         key_fingerprint: str | None,
         fault: str | None = None,
         usage: dict[str, Any] | None = None,
+        retry_delay_s: float | None = None,
+        arrived: float | None = None,
     ) -> None:
         self._records.append(
-            LogRecord(method, path, endpoint, model, status, started_at, duration_s, key_fingerprint, fault, usage)
+            LogRecord(
+                method,
+                path,
+                endpoint,
+                model,
+                status,
+                started_at,
+                duration_s,
+                key_fingerprint,
+                fault,
+                usage,
+                retry_delay_s,
+                arrived,
+            )
         )
 
     def records(self) -> list[LogRecord]:

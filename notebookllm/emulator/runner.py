@@ -32,6 +32,10 @@ _START_TIMEOUT_S = 30.0
 _SHUTDOWN_GRACE_S = 0.2
 
 
+# Base URL → the emulator serving it, for the emulators running in this process (dict updates are atomic).
+_serving: dict[str, Emulator] = {}
+
+
 @functools.lru_cache(maxsize=1)
 def _shared_ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
@@ -71,6 +75,7 @@ class Emulator:
         if not ready.wait(_START_TIMEOUT_S) or failure:
             self.stop()
             raise RuntimeError(f"the emulator failed to start: {failure[0] if failure else 'timeout'}")
+        _serving[self.base_url] = self
         return self
 
     def stop(self) -> None:
@@ -78,6 +83,7 @@ class Emulator:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
+        _serving.pop(self.base_url, None)
         if self._runner is not None and loop.is_running():
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(_START_TIMEOUT_S)
         loop.call_soon_threadsafe(loop.stop)
@@ -130,6 +136,15 @@ class Emulator:
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``."""
         return f"http://{self.config.host}:{self.port}"
+
+    @staticmethod
+    def serving(base_url: str) -> Emulator | None:
+        """The emulator running in this process at ``base_url`` (a trailing ``/`` ignored), else None.
+
+        >>> Emulator.serving("https://generativelanguage.googleapis.com") is None
+        True
+        """
+        return _serving.get(base_url.rstrip("/"))
 
     @property
     def api_key(self) -> str:

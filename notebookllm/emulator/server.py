@@ -154,11 +154,13 @@ class EmulatorServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.time()
+        arrived = time.monotonic()
         t0 = time.perf_counter()
         state = self.state
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
         endpoint = request.match_info.route.name or "unknown"
         status: int | None = None
+        retry_delay_s: float | None = None
         note = _Note()
         _NOTE.set(note)
         try:
@@ -170,6 +172,7 @@ class EmulatorServer:
                 self._check_key(key)
             response = await handler(request)
         except ApiError as error:
+            retry_delay_s = error.retry_delay_s
             response = _error_response(error)
         except web.HTTPException as exc:
             code = exc.status
@@ -197,6 +200,8 @@ class EmulatorServer:
                 fingerprint(key),
                 note.fault,
                 note.usage,
+                retry_delay_s,
+                arrived,
             )
         if not response.prepared:
             response.headers[EMULATOR_HEADER] = "1"

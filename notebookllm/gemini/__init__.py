@@ -31,6 +31,7 @@ from .connection import (
     default_client,
     default_model,
     embedded_emulator,
+    on_emulator,
 )
 from .context_cache import ContextCache
 from .errors import (
@@ -103,6 +104,7 @@ __all__ = [
     "estimate_cost",
     "finish_outcome",
     "job_state",
+    "on_emulator",
     "parse_json_reply",
     "price_for",
     "set_price",

@@ -42,6 +42,7 @@ __all__ = [
     "default_client",
     "default_model",
     "embedded_emulator",
+    "on_emulator",
 ]
 
 DEFAULT_MODEL = "gemini-3.8-flash"
@@ -174,6 +175,28 @@ def embedded_emulator() -> Emulator:
             atexit.register(emu.stop)
             _embedded = emu
         return _embedded
+
+
+def on_emulator(client: genai.Client | None = None) -> bool:
+    """True when ``client``'s answers come from a notebookllm emulator running in this process, not from Gemini.
+
+    Without ``client``: the client of the last :func:`connect` call, or, before any, whether ``connect()`` would
+    choose the emulator (no key in the environment); nothing is started or sent. Tutorials use it to keep checks
+    that only the emulator can pass (request counts, scripted faults) out of a run on the real API.
+
+    Example:
+        >>> if nl.on_emulator():                            # doctest: +SKIP
+        ...     assert nl.gemini.embedded_emulator().count(endpoint="generateContent") == 30
+    """
+    if client is None:
+        with _lock:
+            client = _defaults["client"]
+        if client is None:
+            return _key_from_env() is None
+    from ..emulator import Emulator
+
+    options = getattr(getattr(client, "_api_client", None), "_http_options", None)
+    return Emulator.serving(str(getattr(options, "base_url", None) or "")) is not None
 
 
 def _key_from_env() -> str | None:

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..core.results import WorkItemResult
+    from ..core.tokens import TokenUsage
     from .deadline import DeadlineOutcome
     from .evaluation import Evaluation
 
@@ -90,9 +92,11 @@ class RunSummary:
     ``cost_usd``); both ``None`` when there was none. ``budget``: a capped run's spent / cap and the rows it did
     not send (``None`` without a cap). ``daily_quota``: when a spent daily quota stopped the run, which model and
     when it resets (``retry_failed()`` after that continues). ``requests_today``: answered requests per model since
-    the quota day began (midnight Pacific), from the run's store only (``None`` without a store).
-    not send (``None`` without a cap). ``deadline``: what a batch run with a deadline did (job cancelled, rows
-    answered by the job and finished online; ``None`` without a deadline).
+    the quota day began (midnight Pacific), from the run's store only (``None`` without a store). ``deadline``: what
+    a batch run with a deadline did (job cancelled, rows answered by the job and finished online; ``None`` without a
+    deadline). After :meth:`Results.retry_failed` the totals cover every attempt, the first run's included, and
+    ``retry_tokens`` / ``retry_cost_usd`` / ``retried`` say what the retry's own requests billed and over how many
+    rows (``None`` / ``None`` / 0 for a run that is not a retry).
     """
 
     total: int
@@ -119,6 +123,9 @@ class RunSummary:
     daily_quota: str | None = None
     requests_today: dict[str, int] | None = None
     deadline: str | None = None
+    retried: int = 0
+    retry_tokens: int | None = None
+    retry_cost_usd: float | None = None
 
     @property
     def success_rate(self) -> float:
@@ -149,6 +156,9 @@ class RunSummary:
                          "and keys are not seen)"))  # fmt: skip
         if self.deadline:
             rows.append(("deadline", self.deadline))
+        if self.retry_tokens is not None:
+            spent = f"{format_usd(self.retry_cost_usd)} ({self.retry_tokens:,} tokens, {self.retried:,} rows retried)"
+            rows.append(("retry spent", spent))
         if self.cache_storage_usd is not None:
             rows.append(("cache storage", format_usd(self.cache_storage_usd)))
         if self.cache_saving_usd is not None:
@@ -211,6 +221,7 @@ class Results:
         budget: str | None = None,
         requests_today: dict[str, int] | None = None,
         deadline: DeadlineOutcome | None = None,
+        retry: Sequence[WorkItemResult] = (),
     ) -> None:
         if len(inputs) != len(results):
             raise ValueError(f"{len(inputs)} input rows but {len(results)} results")
@@ -228,6 +239,8 @@ class Results:
         self.requests_today = requests_today
         #: What a batch run with ``deadline=`` did (a :class:`~notebookllm.notebook.deadline.DeadlineOutcome`).
         self.deadline = deadline
+        #: After :meth:`retry_failed`: the retry's own results (what its requests billed), else empty.
+        self.retry: list[WorkItemResult] = list(retry)
 
     def __len__(self) -> int:
         return len(self.results)
@@ -303,6 +316,7 @@ class Results:
             daily_quota=_daily_quota_line(self.results),
             requests_today=self.requests_today,
             deadline=str(self.deadline) if self.deadline is not None else None,
+            **_retry_spend(self.retry),
         )
 
     async def ascore(self, labels: Any, scorer: Any = None, *, mode: str = "online", **options: Any) -> Evaluation:
@@ -367,10 +381,14 @@ class Results:
         return run_sync(self.aretry_failed(include_blocked=include_blocked, **options))
 
     def merged(self, positions: Sequence[int], new: Sequence[WorkItemResult], **changes: Any) -> Results:
-        """A copy whose rows at ``positions`` hold ``new`` instead (used by reruns)."""
+        """A copy whose rows at ``positions`` hold the rerun's results ``new`` instead (used by reruns).
+
+        A rerun row's tokens and ``cost_usd`` add what the row had already billed, so every attempt counts once;
+        :attr:`retry` keeps ``new`` as it came, for what the rerun itself spent.
+        """
         results = list(self.results)
         for position, result in zip(positions, new, strict=True):
-            results[position] = result
+            results[position] = _with_earlier_spend(result, results[position])
         kwargs: dict[str, Any] = {
             "interrupted": self.interrupted,
             "wall_s": self.wall_s,
@@ -380,6 +398,7 @@ class Results:
             "budget": self.budget,
             "requests_today": self.requests_today,
             "deadline": self.deadline,
+            "retry": new,
         }
         return Results(self.inputs, results, **{**kwargs, **changes})
 
@@ -401,6 +420,43 @@ class Results:
     def read_csv(path: str | Path, **kwargs: Any) -> pd.DataFrame:
         """A results DataFrame written by :meth:`to_csv`, with the dtypes of :data:`RESULT_DTYPES`."""
         return _restore_dtypes(pd.read_csv(path, index_col=0, **kwargs))
+
+
+def _with_earlier_spend(result: WorkItemResult, earlier: WorkItemResult) -> WorkItemResult:
+    """``result`` also carrying what ``earlier`` (the same row's previous outcome) billed.
+
+    A row the store answered (now or before) keeps the store's figures, which the summary counts as saved, not
+    billed; the earlier failed attempts of a row another run has since answered are then not in the totals.
+    """
+    if result.from_cache or earlier.from_cache:
+        return result
+    before = (earlier.metadata or {}).get("cost_usd")
+    metadata = result.metadata or {}
+    now = metadata.get("cost_usd")
+    cost = now if before is None else before if now is None else before + now
+    return dataclasses.replace(
+        result,
+        token_usage=earlier.token_usage + result.token_usage,
+        metadata={**metadata, "cost_usd": cost} if cost is not None else metadata,
+    )
+
+
+def _billed_tokens(usage: TokenUsage) -> int:
+    """The tokens a usage was billed for, as the summary adds them up (cached tokens are part of the input)."""
+    return usage.input_tokens + usage.output_tokens + usage.thoughts_tokens
+
+
+def _retry_spend(retry: Sequence[WorkItemResult]) -> dict[str, Any]:
+    """The summary's ``retried`` / ``retry_tokens`` / ``retry_cost_usd`` of a retry's own results."""
+    if not retry:
+        return {}
+    billed = [r for r in retry if not r.from_cache]
+    costs = [c for r in billed if (c := (r.metadata or {}).get("cost_usd")) is not None]
+    return {
+        "retried": len(retry),
+        "retry_tokens": sum(_billed_tokens(r.token_usage) for r in billed),
+        "retry_cost_usd": math.fsum(costs) if costs else None,
+    }
 
 
 # --------------------------------------------------------------------------------------------------- building

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from google import genai
@@ -80,6 +81,17 @@ def test_log_records(emulator, emulator_client):
     assert (record.method, record.endpoint, record.model, record.status) == ("POST", "generateContent", MODEL, 200)
     assert record.started_at > 0 and record.duration_s >= 0
     assert emulator.counts() == {"generateContent": 1, "countTokens": 1}
+
+
+def test_log_records_arrival_order_and_a_429s_retry_delay(emulator, emulator_client):
+    before = time.monotonic()
+    emulator_client.models.generate_content(model=MODEL, contents="fine")
+    with pytest.raises(errors.ClientError):
+        emulator_client.models.generate_content(model=MODEL, contents="limited [[fail:429:7.5]]")
+    after = time.monotonic()
+    fine, limited = emulator.log
+    assert before <= fine.arrived <= limited.arrived <= after  # this process's monotonic clock (loop.time())
+    assert (fine.retry_delay_s, limited.status, limited.retry_delay_s) == (None, 429, 7.5)
 
 
 @pytest.mark.sdk_compat

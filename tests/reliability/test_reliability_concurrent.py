@@ -1,5 +1,5 @@
 """Two runs of the same job on one store pay once: two concurrent ``arun``s in one loop (with and without the same
-``run=``), and two processes. Counted from the emulator's own request log."""
+``run=``), and two processes (this one and a child). Counted from the emulator's own request log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import asyncio
 import subprocess
 import sys
 import textwrap
+import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import notebookllm as nl
 from notebookllm.emulator import Emulator
 
 FRAME = pd.DataFrame({"text": [f"review number {i}" for i in range(24)]})
+FRAME_60 = pd.DataFrame({"text": [f"review number {i}" for i in range(60)]})
 
 
 @pytest.mark.parametrize("run_name", [None, "same-job"])
@@ -57,15 +60,29 @@ _CHILD = textwrap.dedent(
 
 
 def test_two_processes_running_the_same_job_on_one_store_pay_once(make_emulator: Any, store_path: Path) -> None:
-    emu: Emulator = make_emulator(latency_s=0.2)  # 3 s of work: the second process starts while the first runs
+    emu: Emulator = make_emulator(latency_s=0.1)  # 1.5 s of work for the other process: this one starts meanwhile
+    strategy = nl.GeminiStrategy(client=emu.client())
+    nl.run(["warm-up"], strategy=strategy, cache=False, progress=False)  # this process starts its run at once
+    emu.reset_log()
     args = [sys.executable, "-c", _CHILD, emu.base_url, emu.api_key, str(store_path)]
-    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [p.communicate(timeout=100) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outputs]
-    assert all("database is locked" not in err for _, err in outputs)
-    succeeded = [int(out.split()[0]) for out, _ in outputs]
+    other = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not emu.count(endpoint="generateContent"):  # the other process's run has begun
+        assert other.poll() is None, f"the other process ended before its run began: {other.communicate()}"
+        assert time.monotonic() < deadline, "the other process never sent a request"
+        time.sleep(0.002)  # polling another process's progress, not a synchronisation sleep
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mine = nl.run(FRAME_60, prompt="Classify: {text}", strategy=strategy, store=store_path, progress=False,
+                      max_workers=4)  # fmt: skip
+    out, err = other.communicate(timeout=100)
+    assert other.returncode == 0, err[-2000:]
+    assert "database is locked" not in err and not [w for w in caught if "locked" in str(w.message)]
+    assert mine.store_warning is None
+    succeeded = [int(out.split()[0]), int(mine.df["success"].sum())]
     assert succeeded == [60, 60]  # both get complete results
-    assert sum(int(out.split()[1]) for out, _ in outputs) >= 1  # the runs overlapped: one took the other's answers
+    from_cache = int(out.split()[1]) + int(mine.df["from_cache"].sum())
+    assert from_cache >= 1  # the runs overlapped: one took the other's answers
     assert emu.count(endpoint="generateContent") == 60  # no request sent twice
 
 

@@ -25,22 +25,25 @@ CELLS = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def kernel() -> Any:
+    """One kernel for the module (starting one and importing notebookllm in it is most of each test's time): the
+    Run All test gets it fresh, the interrupt test then runs in it and restarts it."""
     km, kc = start_new_kernel(kernel_name="python3")
-    yield kc
+    yield km, kc
     kc.stop_channels()
     km.shutdown_kernel(now=True)
 
 
 def test_run_all_with_sync_runs_finishes_every_queued_cell(kernel: Any) -> None:
-    ids = [kernel.execute(code) for code in CELLS]
+    _, kc = kernel
+    ids = [kc.execute(code) for code in CELLS]
     idle: set[str] = set()
     out: list[str] = []
     errors: list[str] = []
     while len(idle) < len(ids):
         try:
-            msg = kernel.get_iopub_msg(timeout=60)
+            msg = kc.get_iopub_msg(timeout=60)
         except Empty:
             break  # a cell left queued: the assertions below say which
         parent, kind, content = msg["parent_header"].get("msg_id"), msg["msg_type"], msg["content"]
@@ -91,35 +94,31 @@ def _stored(path: Any) -> int:
         return 0
 
 
-def test_interrupt_rerun_and_restart_keep_what_finished(emulator: Any, tmp_path: Any) -> None:
+def test_interrupt_rerun_and_restart_keep_what_finished(kernel: Any, emulator: Any, tmp_path: Any) -> None:
     """A cell interrupted (the kernel's interrupt) while a run goes, re-executed, then the kernel restarted and the
     cell run again: what finished is returned, stored and never requested again."""
     store = tmp_path / ".notebookllm" / "store.sqlite"
     code = _RUN_CELL.format(key=emulator.api_key, url=emulator.base_url, store=str(store))
-    km, kc = start_new_kernel(kernel_name="python3")
-    try:
-        msg_id = kc.execute(code)
-        deadline = time.monotonic() + 60
-        while _stored(store) < 10:  # the ten quick answers are committed; the two slow ones hang
-            assert time.monotonic() < deadline, "the run never committed its quick answers"
-            time.sleep(0.005)  # polling another process's progress, not a synchronisation sleep
-        km.interrupt_kernel()  # the notebook's stop button
-        out: list[str] = []
-        while True:
-            msg = kc.get_iopub_msg(timeout=60)
-            if msg["parent_header"].get("msg_id") == msg_id:
-                if msg["msg_type"] == "stream":
-                    out.append(msg["content"]["text"])
-                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                    break
-        assert "result 10 0 True" in "".join(out), out  # what finished is returned, the run marked interrupted
-        sent = emulator.count(endpoint="generateContent", status=200)
-        assert "result 12 10 False" in _execute(kc, code)  # re-executed: the ten come from the store
-        assert emulator.count(endpoint="generateContent", status=200) == sent + 2  # only the two unfinished
-        km.restart_kernel(now=True)
-        kc.wait_for_ready(timeout=60)
-        assert "result 12 12 False" in _execute(kc, code)  # a fresh kernel: everything from the store
-        assert emulator.count(endpoint="generateContent", status=200) == sent + 2
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    km, kc = kernel
+    msg_id = kc.execute(code)
+    deadline = time.monotonic() + 60
+    while _stored(store) < 10:  # the ten quick answers are committed; the two slow ones hang
+        assert time.monotonic() < deadline, "the run never committed its quick answers"
+        time.sleep(0.005)  # polling another process's progress, not a synchronisation sleep
+    km.interrupt_kernel()  # the notebook's stop button
+    out: list[str] = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") == msg_id:
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    assert "result 10 0 True" in "".join(out), out  # what finished is returned, the run marked interrupted
+    sent = emulator.count(endpoint="generateContent", status=200)
+    assert "result 12 10 False" in _execute(kc, code)  # re-executed: the ten come from the store
+    assert emulator.count(endpoint="generateContent", status=200) == sent + 2  # only the two unfinished
+    km.restart_kernel(now=True)
+    kc.wait_for_ready(timeout=60)
+    assert "result 12 12 False" in _execute(kc, code)  # a fresh kernel: everything from the store
+    assert emulator.count(endpoint="generateContent", status=200) == sent + 2

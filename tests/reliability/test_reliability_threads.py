@@ -37,8 +37,8 @@ def test_threads_calling_run_leak_no_file_descriptors(emulator: Emulator) -> Non
 
     wave(2)  # first use: lazy imports and pools that stay
     before = _open_fds()
-    wave(20)
-    assert len(outputs) == 22 and all(len(o) == 2 and all(o) for o in outputs)
+    wave(10)
+    assert len(outputs) == 12 and all(len(o) == 2 and all(o) for o in outputs)
     # A thread's loop (selector, self-pipe) and the SDK's HTTP session on it (a connection: two descriptors with
-    # the emulator in this process) used to outlive the thread: 20 threads left about 140 descriptors open.
+    # the emulator in this process) used to outlive the thread: 10 threads left about 70 descriptors open.
     assert _open_fds() - before < 5
