@@ -173,6 +173,7 @@ async def test_session_rejects_bad_input(store: Store) -> None:
 async def test_an_unstorable_output_warns_once_and_stays_in_memory(store: Store) -> None:
     with pytest.warns(StoreWarning, match="kept in memory only.*register_codec") as caught:
         outcome = await run_items(store, items_for(KeyedStrategy(output=object()), PROMPTS[:3]))
-    assert len(caught) == 1
+    # Only ours: the garbage collector may report an earlier test's unclosed transport inside this block.
+    assert len([w for w in caught if issubclass(w.category, StoreWarning)]) == 1
     assert all(r.success for r in outcome.results.values())
     assert store.size_report().replies == 0
