@@ -55,7 +55,7 @@ from .errors import (
 from .finish_reasons import finish_outcome
 from .media_parts import MediaParts, fingerprint_contents
 from .pricing import cache_saving, estimate_cost
-from .response import GeminiResponse, audio_tokens_of, response_metadata, to_gemini_response
+from .response import GeminiResponse, audio_tokens_of, response_metadata, to_gemini_response, usage_of
 from .source import answer_source
 
 __all__ = ["GeminiStrategy"]
@@ -271,8 +271,8 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
         """Report usage and metadata to the running attempt, refuse blocked replies, parse the rest."""
-        reply = to_gemini_response(response)
-        usage = TokenUsage.coerce(reply.token_usage)
+        usage = usage_of(response)
+        reply = to_gemini_response(response, usage=usage)
         ctx = current_attempt()
         if ctx is not None:
             ctx.bill(usage)
