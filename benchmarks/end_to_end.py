@@ -47,7 +47,8 @@ MODEL = "gemini-2.5-flash"
 KEY = "emulator-key"
 
 # The emulator in its own process: its config as JSON in argv; prints its URL, then answers each "statuses" line
-# on stdin with the HTTP statuses of the generateContent requests logged since the previous one.
+# on stdin with the HTTP statuses of the generateContent requests logged since the previous one, and when the first
+# of them arrived and the last was answered (epoch seconds).
 _EMULATOR = """
 import collections, json, sys
 from notebookllm.emulator import Emulator
@@ -57,10 +58,12 @@ config["fault_kinds"] = tuple(config.get("fault_kinds", ()))
 with Emulator(EmulatorConfig(**config)) as emu:
     print(emu.base_url, flush=True)
     for line in sys.stdin:
-        records = emu.log
+        records = [r for r in emu.log if r.endpoint == "generateContent"]
         emu.reset_log()
-        statuses = collections.Counter(r.status for r in records if r.endpoint == "generateContent")
-        print(json.dumps(statuses), flush=True)
+        statuses = collections.Counter(r.status for r in records)
+        ends = [r.started_at + r.duration_s for r in records]
+        span = [min(r.started_at for r in records), max(ends)] if records else None
+        print(json.dumps({"statuses": statuses, "span": span}), flush=True)
 """
 
 
@@ -77,12 +80,15 @@ class _EmulatorProcess:
         if not self.base_url.startswith("http://127.0.0.1:"):
             raise SystemExit(f"the emulator did not start: {self.base_url!r}")
 
-    def statuses(self) -> dict[int, int]:
-        """generateContent requests per HTTP status since the last call."""
+    def statuses(self) -> tuple[dict[int, int], tuple[float, float] | None]:
+        """generateContent requests per HTTP status since the last call, and the epoch seconds the first of them
+        arrived and the last was answered (``None`` without requests)."""
         assert self._process.stdin is not None and self._process.stdout is not None
         self._process.stdin.write("statuses\n")
         self._process.stdin.flush()
-        return {int(code): n for code, n in json.loads(self._process.stdout.readline()).items()}
+        answer = json.loads(self._process.stdout.readline())
+        span = tuple(answer["span"]) if answer["span"] else None
+        return {int(code): n for code, n in answer["statuses"].items()}, span  # type: ignore[return-value]
 
     def client(self) -> genai.Client:
         return genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=self.base_url))
@@ -130,6 +136,8 @@ class Measure:
     wall_s: float
     cpu_s: float
     statuses: dict[int, int] = field(default_factory=dict)
+    started: float = 0.0  # epoch seconds the run was called
+    span: tuple[float, float] | None = None  # the first request's arrival and the last reply, as the emulator saw them
 
     @property
     def done(self) -> str:
@@ -138,6 +146,20 @@ class Measure:
     @property
     def rate(self) -> float:
         return (self.completed or 0) / self.wall_s
+
+    @property
+    def before_first_request_s(self) -> float:
+        """Seconds from the call to the first request the emulator saw (imports, set-up, the store)."""
+        return self.span[0] - self.started if self.span else math.nan
+
+    @property
+    def after_last_reply_s(self) -> float:
+        """Seconds from the last reply the emulator sent to the run's return (results, the store's flush)."""
+        return self.started + self.wall_s - self.span[1] if self.span else math.nan
+
+    def rate_between_requests(self, requests: int) -> float:
+        """``requests`` per minute from the first request's arrival to the last reply: the rate a quota sees."""
+        return requests / (self.span[1] - self.span[0]) * 60 if self.span else math.nan
 
     @property
     def cpu_ms_per_item(self) -> float:
@@ -236,6 +258,8 @@ def _measure(
 
     async def timed() -> tuple[int | None, float, float]:
         client = emulator.client()  # a fresh client per run: each starts with no open connections
+        nonlocal started
+        started = time.time()
         cpu, wall = time.process_time(), time.perf_counter()
         try:
             completed: int | None = await asyncio.wait_for(RUNNERS[name](client, prompts, limits), cap)
@@ -245,10 +269,12 @@ def _measure(
         await client.aio.aclose()
         return completed, wall, cpu
 
+    started = 0.0
     gc.collect()
     emulator.statuses()
     completed, wall, cpu = asyncio.run(timed())
-    return Measure(name, len(prompts), completed, wall, cpu, emulator.statuses())
+    statuses, span = emulator.statuses()
+    return Measure(name, len(prompts), completed, wall, cpu, statuses, started, span)
 
 
 def _names(args: argparse.Namespace, with_hand_written: bool = True) -> list[str]:
@@ -338,14 +364,23 @@ def ratelimit(args: argparse.Namespace) -> None:
     cases += [(name, Limits(args.workers)) for name in names if RUNNERS[name] is not peer]
     # A sliding-window quota admits a whole window's worth at once, so a client that bursts can beat the limit on a
     # short run (ratio > 1) and pays for it in 429s; a client that paces itself approaches 1.0 from below.
-    print("| runner | client-side limits | completed | 429s received | achieved requests/min ÷ limit | wall s |")
-    print("|---|---|---|---|---|---|")
+    # Achieved over the whole call (start-up included) and as the quota sees it: from the first request's arrival to
+    # the last reply, the requests the emulator answered (429s included) per minute.
+    print(
+        "| runner | client-side limits | completed | 429s received | achieved requests/min ÷ limit "
+        "| between first and last request | s before the first request | s after the last reply | wall s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, limits in cases:
         with _emulator(latency_s=args.latency, quota_window_s=args.window, **window) as emulator:
             m = _measure(name, emulator, _prompts(args.items, 0), limits, args.cap)
         shown = f"{limits.rpm} rpm, {limits.tpm:,} tpm" if limits.rpm else "none"
         achieved = f"{m.completed / m.wall_s * 60 / args.rpm:.2f}" if m.completed == m.items else "—"
-        print(f"| {name} | {shown} | {m.done} | {m.statuses.get(429, 0)} | {achieved} | {m.wall_s:.1f} |")
+        between = m.rate_between_requests(sum(m.statuses.values())) / args.rpm
+        print(
+            f"| {name} | {shown} | {m.done} | {m.statuses.get(429, 0)} | {achieved} | {between:.3f} "
+            f"| {m.before_first_request_s:.2f} | {m.after_last_reply_s:.2f} | {m.wall_s:.1f} |"
+        )
     print(f"({_load()} after the runs)")
 
 

@@ -171,7 +171,8 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         return finished
 
     async def _send_cached(self, prompt: str, cache_name: str) -> types.GenerateContentResponse:
-        return await self._send(self._contents(prompt), self.config.model_copy(update={"cached_content": cache_name}))
+        config = self.config.model_copy(update={"cached_content": cache_name})
+        return await self._send(self._request_contents(prompt), config)
 
 
 def _as_contents(value: types.ContentListUnion | None) -> list[types.Content]:

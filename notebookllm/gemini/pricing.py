@@ -45,9 +45,10 @@ Example:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from ..core.tokens import TokenUsage, TokenUsageLike
 
@@ -158,7 +159,7 @@ def price_for(
         name = max(matches, key=len)
     price = table[name]
     if prices is None:
-        day = on or date.today()
+        day = on or _today()
         for start, later in _SCHEDULED.get(name, ()):
             if day >= start:
                 price = later
@@ -255,6 +256,20 @@ def _multiplier(price: ModelPrice, batch: bool, service_tier: str | None) -> flo
     if tier == "priority":
         return price.priority_multiplier
     return 1.0
+
+
+_day = (date.min, -1.0)  # today's date and the epoch second tomorrow begins (local time)
+
+
+def _today() -> date:
+    """``date.today()``, read once a day: it asks the C library for the local time zone every call (5 µs, and
+    every reply's cost reads it)."""
+    global _day
+    day, ends = _day
+    if time.time() >= ends:
+        day = date.today()
+        _day = day, datetime.combine(day + timedelta(days=1), datetime.min.time()).timestamp()
+    return day
 
 
 def _bare(model: str) -> str:

@@ -98,8 +98,11 @@ def _modality_tokens(details: list[types.ModalityTokenCount] | None, modality: s
     return sum(d.token_count or 0 for d in details or () if _name(d.modality) == modality)
 
 
-def to_gemini_response(response: types.GenerateContentResponse, output: Any = None) -> GeminiResponse[Any]:
-    """Map an SDK reply to a :class:`GeminiResponse` carrying ``output``, without reading ``response.text``."""
+def to_gemini_response(
+    response: types.GenerateContentResponse, output: Any = None, *, usage: TokenUsage | None = None
+) -> GeminiResponse[Any]:
+    """Map an SDK reply to a :class:`GeminiResponse` carrying ``output``, without reading ``response.text``;
+    ``usage`` is the reply's :func:`usage_of` when the caller has read it already."""
     candidate = response.candidates[0] if response.candidates else None
     feedback = response.prompt_feedback
     prompt_block_reason = _name(feedback.block_reason) if feedback is not None else None
@@ -111,7 +114,7 @@ def to_gemini_response(response: types.GenerateContentResponse, output: Any = No
         output=output,
         safety_ratings={_name(r.category): _name(r.probability) for r in ratings} if ratings else None,
         finish_reason=finish_reason,
-        token_usage=usage_of(response).to_dict(),
+        token_usage=(usage_of(response) if usage is None else usage).to_dict(),
         raw_response=response,
         blocked=prompt_block_reason is not None or finish_reason in BLOCKING_FINISH_REASONS,
         prompt_block_reason=prompt_block_reason,

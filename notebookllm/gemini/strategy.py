@@ -55,7 +55,7 @@ from .errors import (
 from .finish_reasons import finish_outcome
 from .media_parts import MediaParts, fingerprint_contents
 from .pricing import cache_saving, estimate_cost
-from .response import GeminiResponse, audio_tokens_of, response_metadata, to_gemini_response
+from .response import GeminiResponse, audio_tokens_of, response_metadata, to_gemini_response, usage_of
 from .source import answer_source
 
 __all__ = ["GeminiStrategy"]
@@ -176,6 +176,8 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         """
         if isinstance(prompt, MultimodalPrompt):
             return {**self._request_identity, "contents": fingerprint_contents(prompt)}
+        if type(prompt) is str:  # what model_dump makes of the Content below, without building it (50 µs a row)
+            return {**self._request_identity, "contents": [{"parts": [{"text": prompt}], "role": "user"}]}
         contents = [c.model_dump(mode="json", exclude_none=True) for c in self._contents(prompt)]
         return {**self._request_identity, "contents": contents}
 
@@ -214,12 +216,17 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             return [types.Content(role="user", parts=self.media.parts(prompt))]
         return [types.Content(role="user", parts=[types.Part(text=prompt)])]
 
+    def _request_contents(self, prompt: str) -> types.ContentListUnion:
+        """``prompt`` as the request's contents, in the form the SDK takes in cheapest (see
+        :func:`_sendable_contents`): a plain-text prompt is sent as the string, with no ``Content`` built for it."""
+        return prompt if type(prompt) is str else self._contents(prompt)
+
     async def _generate(self, prompt: str) -> types.GenerateContentResponse:
         """One request for ``prompt`` (the cached strategy names its cache here)."""
-        return await self._send(self._contents(prompt), self.config)
+        return await self._send(self._request_contents(prompt), self.config)
 
     async def _send(
-        self, contents: list[types.Content], config: types.GenerateContentConfig
+        self, contents: types.ContentListUnion, config: types.GenerateContentConfig
     ) -> types.GenerateContentResponse:
         ctx = current_attempt()
         if ctx is not None:
@@ -264,8 +271,8 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
 
     def _finish(self, response: types.GenerateContentResponse) -> tuple[Any, TokenUsage]:
         """Report usage and metadata to the running attempt, refuse blocked replies, parse the rest."""
-        reply = to_gemini_response(response)
-        usage = TokenUsage.coerce(reply.token_usage)
+        usage = usage_of(response)
+        reply = to_gemini_response(response, usage=usage)
         ctx = current_attempt()
         if ctx is not None:
             ctx.bill(usage)
@@ -318,11 +325,11 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         return output
 
 
-def _sendable_contents(contents: list[types.Content]) -> types.ContentListUnion:
+def _sendable_contents(contents: types.ContentListUnion) -> types.ContentListUnion:
     """``contents`` in the form the SDK takes in cheapest, for the same request on the wire: one user turn of plain
     text as the bare string. The SDK validates ``Content`` objects again on every call (pydantic tries each member of
     its content unions), about 0.9 ms of CPU per request on 2 cores against 20 µs for a string."""
-    if len(contents) == 1:
+    if isinstance(contents, list) and len(contents) == 1 and isinstance(contents[0], types.Content):
         turn = contents[0]
         if turn.role == "user" and turn.parts is not None and len(turn.parts) == 1:
             part = turn.parts[0]

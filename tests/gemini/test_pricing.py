@@ -111,3 +111,10 @@ def test_set_price_overrides_the_table(monkeypatch: pytest.MonkeyPatch):
     set_price("gemini-3.8-flash", ModelPrice(input=2.0, output=4.0, cached_input=1.0))
     usage = {"input_tokens": 500_000, "output_tokens": 250_000}
     assert estimate_cost(usage, "gemini-3.8-flash", on=date(2027, 6, 1)) == pytest.approx(2.0)
+
+
+def test_the_day_prices_are_read_for_is_read_from_the_clock_once_a_day_is_over(monkeypatch):
+    monkeypatch.setattr(pricing, "_day", (date(2026, 1, 1), float("inf")))  # a day that has not ended
+    assert pricing._today() == date(2026, 1, 1)
+    monkeypatch.setattr(pricing, "_day", (date(2026, 1, 1), 0.0))  # a day that ended long ago
+    assert pricing._today() == date.today()

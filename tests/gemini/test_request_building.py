@@ -64,14 +64,25 @@ def _wire(client: genai.Client, contents, config) -> dict:
 def test_the_sent_request_is_the_one_the_strategy_describes(client, settings):
     strategy = GeminiStrategy(client, "gemini-2.5-flash", **settings)
     contents = strategy._contents("Dune by Frank Herbert")
-    sent = _wire(client, _sendable_contents(contents), strategy._sendable_config(strategy.config))
-    assert sent == _wire(client, contents, strategy.config)
+    described = _wire(client, contents, strategy.config)
+    assert _wire(client, _sendable_contents(contents), strategy._sendable_config(strategy.config)) == described
+    sent = _sendable_contents(strategy._request_contents("Dune by Frank Herbert"))
+    assert _wire(client, sent, strategy._sendable_config(strategy.config)) == described
 
 
 def test_a_plain_text_prompt_goes_as_a_string_and_an_empty_config_not_at_all(client):
     strategy = GeminiStrategy(client, "gemini-2.5-flash")
     assert _sendable_contents(strategy._contents("hello")) == "hello"
+    assert strategy._request_contents("hello") == "hello"
     assert strategy._sendable_config(strategy.config) is None
+
+
+@pytest.mark.parametrize("prompt", ["Dune", "", " spaced \n lines\t", "naïve — 日本語 🙂", '{"json": [1, 2]}'])
+def test_a_plain_text_prompt_is_keyed_as_its_content_object_would_be(client, prompt):
+    # The fingerprint of a plain-text prompt is written without building its Content; the store's keys must not move.
+    strategy = GeminiStrategy(client, "gemini-2.5-flash")
+    built = [c.model_dump(mode="json", exclude_none=True) for c in strategy._contents(prompt)]
+    assert strategy.request_fingerprint(prompt)["contents"] == built
 
 
 def test_a_pydantic_schema_is_converted_once_per_strategy(client):
