@@ -483,11 +483,7 @@ async def run_items(items: Sequence[LLMWorkItem[Any, Any]], options: RunOptions)
     if spend is not None:
         spend.settle_caches()
     budget = None if spend is None else budget_line(spend.budget)
-    requests_today = None
-    if session is not None:
-        store = options.open_store()
-        warn_if_version_changed(fresh.values(), store)
-        requests_today = store.requests_today()
+    requests_today = _check_against_store(session, options, fresh.values())
     return RunOutcome(
         ordered, status == "interrupted", loop.time() - t0, progress, _store_warning(session), budget, requests_today
     )
@@ -562,7 +558,22 @@ async def run_batch_items(
     by_id = {result.item_id: result for result in fresh}
     ordered = [finished[i.item_id] if i.item_id in finished else by_id[i.item_id] for i in items]
     budget = None if spend is None else budget_line(spend.budget)
-    return RunOutcome(ordered, False, loop.time() - t0, progress, _store_warning(session), budget, deadline=deadline)
+    requests_today = _check_against_store(session, options, fresh)
+    return RunOutcome(
+        ordered, False, loop.time() - t0, progress, _store_warning(session), budget, requests_today, deadline
+    )
+
+
+def _check_against_store(
+    session: RunSession | None, options: RunOptions, fresh: Iterable[WorkItemResult[Any, Any]]
+) -> dict[str, int] | None:
+    """After a run with a store: warn once when a model answered as another version than its stored rows, and
+    count the requests each model answered today (``None`` without a store)."""
+    if session is None:
+        return None
+    store = options.open_store()
+    warn_if_version_changed(fresh, store)
+    return store.requests_today()
 
 
 async def _finish(

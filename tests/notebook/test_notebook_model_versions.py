@@ -92,3 +92,17 @@ def test_the_version_lookup_searches_the_model_index(tmp_path):
         len(plan) == 1 and plan[0][-1].startswith("SEARCH responses USING") and "responses_model_version" in plan[0][-1]
     )
     store.close()
+
+
+def test_a_batch_job_answered_by_a_moved_alias_warns_too(emulator, store_path):
+    client = emulator.client()
+    _run(client, _rows(2), store_path)
+    emulator.point_alias(ALIAS, "gemini-3.7-flash")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        moved = _run(client, _rows(3, "batch"), store_path, mode="batch")
+    assert emulator.count(endpoint="batchGenerateContent") == 1
+    assert _version_warnings(caught) == [
+        f"{ALIAS} answered as gemini-3.7-flash{SUFFIX} now; 2 stored rows came from gemini-3.8-flash{SUFFIX}"
+    ]
+    assert set(moved.df["model_version"]) == {"gemini-3.7-flash" + SUFFIX}
