@@ -119,7 +119,7 @@ def main() -> None:
         for i in range(args.images):
             (folder / f"img{i:05d}.png").write_bytes(_png_of_noise())
         print(f"peak RSS at start: {_peak_rss_mb():6.1f} MB")
-        command = [sys.executable, "-m", "notebookllm", "emulator", "--port", "0", "--any-key"]
+        command = [sys.executable, "-m", "notebookllm", "emulator", "--port", "0"]
         photos = sorted(folder.glob("*.png"))
         print(f"{sum(p.stat().st_size for p in photos) / 1e6:,.0f} MB of images on disk")
         store = Store.open(folder / "store.sqlite")
