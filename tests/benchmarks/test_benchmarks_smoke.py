@@ -40,3 +40,14 @@ def test_runners_with_a_schema_complete(emulator):
     limits = end_to_end.Limits(workers=3, schema=end_to_end.Sentiment)
     for name in ("hand-written Semaphore + gather", "ParallelBatchProcessor + GeminiStrategy"):
         assert end_to_end._measure(name, emulator, end_to_end._prompts(4, 2), limits).completed == 4
+
+
+def test_the_media_benchmark_runs_on_a_few_files():
+    import subprocess
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "media_run.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--images", "3", "--workers", "2"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "3 uploads" in done.stdout and "3. inline run" in done.stdout
