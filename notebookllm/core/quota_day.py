@@ -3,8 +3,9 @@
 Google's rate-limits page (https://ai.google.dev/gemini-api/docs/rate-limits, read 2026-12-03) says "Requests per
 day (RPD) quotas reset at midnight Pacific time", and a Google staff answer on discuss.ai.google.dev
 ("Daily rate limits reset at midnight in Mountain View, CA") agrees. So the quota day runs from one midnight in
-``America/Los_Angeles`` to the next: 08:00 UTC in winter (PST), 07:00 UTC in summer (PDT). A 429 that carries
-``RetryInfo.retryDelay`` says when itself and wins over this rule.
+``America/Los_Angeles`` to the next: 08:00 UTC in winter (PST), 07:00 UTC in summer (PDT). A daily 429's
+``RetryInfo.retryDelay`` is believed only when it points past that midnight (today's service often puts a
+per-minute window's seconds there; see ``gemini/connection.py``).
 
 Example:
     >>> start = 1_795_348_800.0                     # 2026-11-22 12:00 UTC, 04:00 in Mountain View
