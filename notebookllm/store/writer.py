@@ -19,7 +19,6 @@ from __future__ import annotations
 import atexit
 import queue
 import threading
-import time
 import weakref
 from concurrent.futures import Future
 from typing import Any
@@ -46,6 +45,7 @@ class Writer:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._urgent = threading.Event()  # a flush or a stop is queued: commit without lingering
         self.committed = 0  # statements committed so far (for reports and tests)
 
     def submit(self, sql: str, params: tuple[Any, ...]) -> None:
@@ -58,6 +58,7 @@ class Writer:
         done: Future[None] = Future()
         self._ensure_started()
         self._queue.put(done)
+        self._urgent.set()
         return done
 
     def close(self) -> None:
@@ -66,6 +67,7 @@ class Writer:
             thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(_STOP)
+            self._urgent.set()
             thread.join()
 
     def _ensure_started(self) -> None:
@@ -80,11 +82,14 @@ class Writer:
     def _loop(self) -> None:
         while True:
             batch = [self._queue.get()]
-            ends = time.monotonic() + _LINGER_S
-            # Until a flush or a stop arrives: they are waited on, so what is queued goes now.
-            while len(batch) < _MAX_BATCH and isinstance(batch[-1], tuple):
+            if isinstance(batch[0], tuple):
+                # Linger on an event, not on the queue: waiting on the queue woke this thread for every row, a
+                # thread switch and a GIL hand-over per row taken from the event loop. A flush or a stop sets it.
+                self._urgent.wait(_LINGER_S)
+            self._urgent.clear()
+            while len(batch) < _MAX_BATCH:
                 try:
-                    batch.append(self._queue.get(timeout=max(ends - time.monotonic(), 0.0)))
+                    batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             statements = [op for op in batch if isinstance(op, tuple)]
