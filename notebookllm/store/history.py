@@ -26,19 +26,19 @@ __all__ = ["answered_since", "recent_replies", "versions_of"]
 # A range on the created_at index, then one row lookup each: cheap for a day's rows however large the store (named,
 # or SQLite would walk the whole model index for the GROUP BY).
 _ANSWERED_SQL = (
-    "SELECT json_extract(metadata, '$.model') AS model, count(*) FROM responses INDEXED BY responses_created_at "
+    "SELECT model, count(*) FROM responses INDEXED BY responses_created_at "
     "WHERE created_at >= ? AND model IS NOT NULL AND json_extract(metadata, '$.batch') IS NULL "
     "GROUP BY model ORDER BY model"
 )
-# The expressions of the responses_model_version index, written the same way so that SQLite uses it (covering).
+# Covered by the responses_model_version index.
 _VERSIONS_SQL = (
-    "SELECT json_extract(metadata, '$.model_version') AS version, count(*) FROM responses "
-    "WHERE json_extract(metadata, '$.model') = ? AND version IS NOT NULL GROUP BY version ORDER BY version"
+    "SELECT model_version, count(*) FROM responses "
+    "WHERE model = ? AND model_version IS NOT NULL GROUP BY model_version ORDER BY model_version"
 )
 # Newest first along the created_at index, stopping at the limit (rather than sorting every row of the model).
 _SQL = (
     "SELECT token_usage, latency_s FROM responses INDEXED BY responses_created_at "
-    "WHERE success = 1 AND json_extract(metadata, '$.model') = ? ORDER BY created_at DESC LIMIT ?"
+    "WHERE success = 1 AND model = ? ORDER BY created_at DESC LIMIT ?"
 )
 
 

@@ -40,9 +40,10 @@ _RESULT_COLUMNS = (
     "started_at",
     "finished_at",
 )
+_INDEXED_COLUMNS = ("created_at", "model", "model_version")
 INSERT_SQL = (
-    f"INSERT OR REPLACE INTO responses ({', '.join((*_KEY_COLUMNS, *_RESULT_COLUMNS, 'created_at'))}) "
-    f"VALUES ({', '.join('?' * (len(_KEY_COLUMNS) + len(_RESULT_COLUMNS) + 1))})"
+    f"INSERT OR REPLACE INTO responses ({', '.join((*_KEY_COLUMNS, *_RESULT_COLUMNS, *_INDEXED_COLUMNS))}) "
+    f"VALUES ({', '.join('?' * (len(_KEY_COLUMNS) + len(_RESULT_COLUMNS) + len(_INDEXED_COLUMNS)))})"
 )
 _SELECT_SQL = f"SELECT key, {', '.join(_RESULT_COLUMNS)} FROM responses WHERE key IN "
 _CHUNK = 500  # bound variables per query; far below SQLite's limit, large enough to amortise each query
@@ -76,7 +77,9 @@ def to_row(key: str, run_id: str | None, result: WorkItemResult[Any, Any], *, no
     Raises :class:`~notebookllm.store.codec.UnstorableOutputError` if the output or metadata is not storable.
     """
     error = result.error
-    cost = result.metadata.get("cost_usd")
+    metadata = result.metadata
+    cost = metadata.get("cost_usd")
+    model, version = metadata.get("model"), metadata.get("model_version")
     return (
         key,
         run_id,
@@ -86,12 +89,14 @@ def to_row(key: str, run_id: str | None, result: WorkItemResult[Any, Any], *, no
         None if result.error_info is None else codec.encode(result.error_info),
         result.attempts,
         codec.encode(result.token_usage.to_dict()),
-        codec.encode(result.metadata),
+        codec.encode(metadata),
         cost if isinstance(cost, (int, float)) else None,
         result.latency_s,
         result.started_at,
         result.finished_at,
         now,
+        model if isinstance(model, str) else None,
+        version if isinstance(version, str) else None,
     )
 
 

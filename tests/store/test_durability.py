@@ -111,6 +111,37 @@ async def test_a_version_1_store_is_migrated_and_keeps_its_replies(store_path: P
         store.close()
 
 
+def test_a_version_8_store_becomes_a_rowid_table_with_its_models_as_columns(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    old = sqlite3.connect(store_path, isolation_level=None)
+    assert upgrade(old, to=8) == 8
+    rows = [("k1", "m", "m-001"), ("k2", "m", "m-002"), ("k3", "m", "m-002"), ("k4", "other", None)]
+    for key, model, version in rows:
+        old.execute(
+            "INSERT INTO responses (key, success, output, attempts, token_usage, metadata, created_at) "
+            "VALUES (?, 1, '\"a\"', 1, '{}', ?, 1)",
+            (key, json.dumps({"model": model, "model_version": version})),
+        )
+    old.close()
+
+    store = Store.open(store_path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        conn = sqlite3.connect(store_path)
+        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'responses'").fetchone()
+        assert "WITHOUT ROWID" not in sql
+        assert conn.execute("SELECT key, model, model_version FROM responses ORDER BY key").fetchall() == rows
+        with pytest.raises(sqlite3.IntegrityError):  # the key stays unique
+            conn.execute(
+                "INSERT INTO responses (key, success, attempts, token_usage, metadata, created_at) "
+                "VALUES ('k1', 1, 1, '{}', '{}', 2)"
+            )
+        conn.close()
+        assert store.model_versions("m") == {"m-001": 1, "m-002": 2}
+    finally:
+        store.close()
+
+
 async def test_a_second_process_can_read_while_the_store_is_open(store: Store, store_path: Path) -> None:
     await run_items(store, items_for(KeyedStrategy(), PROMPTS))
 
