@@ -403,7 +403,7 @@ def faults(args: argparse.Namespace) -> None:
         cases = [(name, args.attempts, "") for name in names]
     else:
         ours = nl.RetryConfig().max_attempts
-        theirs = _peer_default_attempts() if peer in names else None
+        theirs = _peer_default_attempts() if _peer_installed() else None
         cases = [(name, theirs if name == peer else ours, " (default)") for name in names]
         if theirs is not None and theirs != ours:
             cases += [(name, theirs, " (the peer's default)") for name in names if name != peer]
@@ -427,17 +427,20 @@ def faults(args: argparse.Namespace) -> None:
                 ) as emulator:
                     m = _measure(name, emulator, _prompts(args.items, 1), Limits(args.workers, attempts=n), args.cap)
                 runs[name, n].append((m, clean.wall_s))
-    print("| runner | attempts per item | completed | 503s | 429s | wall s, median (range) | ÷ fault-free wall |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| runner | attempts per item | completed | 503s | 429s | wall s, median (range) | fault-free wall s "
+        "| ÷ fault-free wall |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, n, label in cases:
         measures = runs[name, n]
-        walls = [m.wall_s for m, _ in measures]
+        walls, cleans = [m.wall_s for m, _ in measures], [clean for _, clean in measures]
         ratios = [m.wall_s / clean for m, clean in measures]
         done = " / ".join(m.done for m, _ in measures)
         errors = [f"{statistics.median(m.statuses.get(code, 0) for m, _ in measures):.0f}" for code in (503, 429)]
         print(
             f"| {name} | {n}{label} | {done} | {errors[0]} | {errors[1]} | {_median_range(walls, '.1f')} | "
-            f"{_median_range(ratios, '.2f')}× |"
+            f"{_median_range(cleans, '.1f')} | {_median_range(ratios, '.2f')}× |"
         )
     print(f"({_load()} after the runs)")
     _explain(args, kinds, sorted({n for name, n, _ in cases if name != peer}, reverse=True))
