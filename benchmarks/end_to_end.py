@@ -443,7 +443,9 @@ def faults(args: argparse.Namespace) -> None:
             f"{_median_range(cleans, '.1f')} | {_median_range(ratios, '.2f')}× |"
         )
     print(f"({_load()} after the runs)")
-    _explain(args, kinds, sorted({n for name, n, _ in cases if name != peer}, reverse=True))
+    ours_attempts = sorted({n for name, n, _ in cases if name != peer}, reverse=True)
+    if ours_attempts:
+        _explain(args, kinds, ours_attempts)
 
 
 class _SeededFaults(nl.LLMCallStrategy[str]):
@@ -467,8 +469,7 @@ class _SeededFaults(nl.LLMCallStrategy[str]):
         if fault is None:
             return prompt, None
         error = minute_quota_error(MODEL, self._retry_delay) if fault.code == 429 else ApiError(fault.code)
-        genai.errors.APIError.raise_error(fault.code, error.body(), None)
-        raise AssertionError("raise_error returned")
+        raise (genai.errors.ClientError if fault.code < 500 else genai.errors.ServerError)(fault.code, error.body())
 
 
 class _Timeline(nl.BaseObserver):
@@ -504,7 +505,7 @@ def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[int]) ->
     from core_virtual_clock import run_virtual
 
     events = nl.ProcessingEvent
-    slots = nl.RateLimitConfig().slow_start_items
+    slots, ramp_s = nl.RateLimitConfig().slow_start_items, 2 * nl.RateLimitConfig().slow_start_interval
     clean = math.ceil(args.items / args.workers) * args.latency
     print(
         f"\nOur processor on the virtual clock (no HTTP, no CPU: only waits take time; fault-free {clean:g} s), "
@@ -535,10 +536,11 @@ def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[int]) ->
         for i, (start, seconds) in enumerate(starts):
             stop = next((t for t in ends if t >= start), end)
             cooling, extended = cooling + stop - start, extended + max(0.0, stop - start - float(seconds))
-            if ramp:  # until the ramp's last slot, or the next cooldown when one cut it short
+            if ramp:  # until the ramp's last slot, or the next cooldown when one cut it short; never past its length
                 following = starts[i + 1][0] if i + 1 < len(starts) else end
                 released = [t for t in sends if stop <= t < following]
-                ramping += (released[slots - 1] if len(released) >= slots else following) - stop
+                last = released[slots - 1] if len(released) >= slots else following
+                ramping += min(last, stop + ramp_s) - stop
         # One item alone takes its requests' latency and its backoff waits (as drawn) however the run goes.
         chains: dict[object, float] = {}
         for _, e, d in timeline.events:
