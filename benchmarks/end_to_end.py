@@ -138,7 +138,7 @@ class Limits:
     rpm: int | None = None
     tpm: int | None = None
     schema: type[pydantic.BaseModel] | None = None
-    attempts: int = 3  # ours and the peer's default
+    attempts: int = 3  # the peer's default; only the faults scenario has failures that use attempts
 
 
 @dataclass
@@ -400,28 +400,186 @@ def ratelimit(args: argparse.Namespace) -> None:
     print(f"({_load()} after the runs)")
 
 
+def _peer_default_attempts() -> int:
+    from async_batch_llm import RetryConfig
+
+    return RetryConfig().max_attempts
+
+
 def faults(args: argparse.Namespace) -> None:
+    """Each runner at its own default attempts, and ours also at the peer's (like for like), or every runner at
+    ``--attempts``; ``--fault-rounds`` interleaved rounds, each faulty run against the same round's fault-free one.
+    Round r draws its faults with seed r (every runner the same ones), so no one sequence's luck decides the
+    completed share. A runner stopped at the cap is not run again (the peer pauses 300 s on its first 429)."""
     names = _names(args, with_hand_written=False)
     kinds = ["503"] * 4 + [f"429:{args.retry_delay:g}"]  # drawn uniformly: 4/5 of the faults are 503s, 1/5 429s
+    peer = "async-batch-llm GeminiStrategy"
+    if args.attempts is not None:
+        cases = [(name, args.attempts, "") for name in names]
+    else:
+        ours = nl.RetryConfig().max_attempts
+        theirs = _peer_default_attempts() if _peer_installed() else None
+        cases = [(name, theirs if name == peer else ours, " (default)") for name in names]
+        if theirs is not None and theirs != ours:
+            cases += [(name, theirs, " (the peer's default)") for name in names if name != peer]
+        cases.sort(key=lambda case: names.index(case[0]))
     print(
         f"faults: {args.items:,} items, {args.workers} workers, {args.latency * 1e3:.0f} ms latency, "
         f"{args.fault_rate:.0%} of requests fail (4/5 503, 1/5 429 with retry in {args.retry_delay:g} s), "
-        f"{args.attempts} attempts per item; {_load()}"
+        f"interleaved rounds: {args.fault_rounds}; {_load()}"
     )
-    print("| runner | completed | 503s | 429s | wall s | wall ÷ fault-free wall |")
-    print("|---|---|---|---|---|---|")
-    for name in names:
-        with _emulator(latency_s=args.latency) as emulator:
-            clean = _measure(name, emulator, _prompts(args.items, 0), Limits(args.workers))
-        with _emulator(latency_s=args.latency, fault_rate=args.fault_rate, fault_kinds=kinds, seed=1) as emulator:
-            m = _measure(
-                name, emulator, _prompts(args.items, 1), Limits(args.workers, attempts=args.attempts), args.cap
-            )
+    runs: dict[tuple[str, int], list[tuple[Measure, float]]] = {(name, n): [] for name, n, _ in cases}
+    for seed in range(1, args.fault_rounds + 1):
+        for name in names:
+            mine = [n for case, n, _ in cases if case == name and not _capped(runs[name, n])]
+            if not mine:
+                continue
+            with _emulator(latency_s=args.latency) as emulator:
+                clean = _measure(name, emulator, _prompts(args.items, 0), Limits(args.workers))
+            for n in mine:
+                with _emulator(
+                    latency_s=args.latency, fault_rate=args.fault_rate, fault_kinds=kinds, seed=seed
+                ) as emulator:
+                    m = _measure(name, emulator, _prompts(args.items, 1), Limits(args.workers, attempts=n), args.cap)
+                runs[name, n].append((m, clean.wall_s))
+    print(
+        "| runner | attempts per item | completed | 503s | 429s | wall s, median (range) | fault-free wall s "
+        "| ÷ fault-free wall |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, n, label in cases:
+        measures = runs[name, n]
+        walls, cleans = [m.wall_s for m, _ in measures], [clean for _, clean in measures]
+        ratios = [m.wall_s / clean for m, clean in measures]
+        done = " / ".join(m.done for m, _ in measures)
+        errors = [f"{statistics.median(m.statuses.get(code, 0) for m, _ in measures):.0f}" for code in (503, 429)]
         print(
-            f"| {name} | {m.done} | {m.statuses.get(503, 0)} | {m.statuses.get(429, 0)} | {m.wall_s:.1f} | "
-            f"{m.wall_s / clean.wall_s:.2f} |"
+            f"| {name} | {n}{label} | {done} | {errors[0]} | {errors[1]} | {_median_range(walls, '.1f')} | "
+            f"{_median_range(cleans, '.1f')} | {_median_range(ratios, '.2f')}× |"
         )
     print(f"({_load()} after the runs)")
+    ours_attempts = sorted({n for name, n, _ in cases if name != peer}, reverse=True)
+    if ours_attempts:
+        _explain(args, kinds, ours_attempts)
+
+
+class _SeededFaults(nl.LLMCallStrategy[str]):
+    """The emulator's seeded fault draw, one per request in the order they are sent, answered with the emulator's
+    error bodies after ``latency`` seconds of loop time: our engine without HTTP or CPU cost."""
+
+    def __init__(self, args: argparse.Namespace, kinds: list[str]) -> None:
+        from notebookllm.emulator.faults import RandomFaults
+
+        self._faults = RandomFaults(args.fault_rate, kinds, seed=1)
+        self._latency, self._retry_delay = args.latency, args.retry_delay
+
+    async def execute(
+        self, prompt: str, attempt: int, timeout: float, state: nl.RetryState | None = None
+    ) -> tuple[str, None]:
+        from notebookllm.emulator.errors import ApiError
+        from notebookllm.emulator.quotas import minute_quota_error
+
+        fault = self._faults.draw()  # at arrival, as the emulator draws it
+        await asyncio.sleep(self._latency)
+        if fault is None:
+            return prompt, None
+        error = minute_quota_error(MODEL, self._retry_delay) if fault.code == 429 else ApiError(fault.code)
+        raise (genai.errors.ClientError if fault.code < 500 else genai.errors.ServerError)(fault.code, error.body())
+
+
+class _Timeline(nl.BaseObserver):
+    """Every event of a run with its loop time."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, nl.ProcessingEvent, dict[str, object]]] = []
+
+    async def on_event(self, event: nl.ProcessingEvent, data: dict[str, object]) -> None:
+        self.events.append((asyncio.get_running_loop().time(), event, data))
+
+
+async def _virtual_run(
+    args: argparse.Namespace, kinds: list[str], attempts: int, ramp: bool
+) -> tuple[int, _Timeline, float]:
+    from notebookllm.gemini.classifier import GeminiErrorClassifier
+
+    rate_limit = nl.RateLimitConfig() if ramp else nl.RateLimitConfig(slow_start_items=0)
+    config = ProcessorConfig(
+        max_workers=args.workers, retry=nl.RetryConfig(max_attempts=attempts), rate_limit=rate_limit
+    )
+    strategy, timeline = _SeededFaults(args, kinds), _Timeline()
+    async with ParallelBatchProcessor(config, error_classifier=GeminiErrorClassifier(), observers=[timeline]) as proc:
+        for i in range(args.items):
+            await proc.add_work(LLMWorkItem(str(i), strategy, str(i)))
+        batch = await proc.process_all()
+    return batch.succeeded, timeline, asyncio.get_running_loop().time()
+
+
+def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[int]) -> None:
+    """Where the wall time goes: our processor on the virtual clock (tests/core), so only its waits count."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "core"))
+    from core_virtual_clock import run_virtual
+
+    events = nl.ProcessingEvent
+    slots, ramp_s = nl.RateLimitConfig().slow_start_items, 2 * nl.RateLimitConfig().slow_start_interval
+    clean = math.ceil(args.items / args.workers) * args.latency
+    print(
+        f"\nOur processor on the virtual clock (no HTTP, no CPU: only waits take time; fault-free {clean:g} s), "
+        "round 1's faults (seed 1) drawn in the order requests are sent:"
+    )
+    print(
+        "| attempts | ramp after a cooldown | completed | requests (429s, 503s) | cooldowns (fewest possible) "
+        "| in cooldowns (of it: later 429s) | in ramps | the rest | longest item (latency + backoff) | wall | floor |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n, ramp in [(n, True) for n in attempts] + [(attempts[0], False)]:
+        succeeded, timeline, end = run_virtual(_virtual_run(args, kinds, n, ramp))
+        outcomes = [
+            429 if e is events.RATE_LIMIT_HIT else 200 if e is events.ITEM_COMPLETED else 503
+            for _, e, _ in timeline.events
+            if e in (events.RATE_LIMIT_HIT, events.ITEM_RETRYING, events.ITEM_COMPLETED, events.ITEM_FAILED)
+        ]
+        # Nothing is sent inside a cooldown, so at best one cooldown serves the 429s of `workers` consecutive
+        # requests: cover the 429s' places in the sequence with as few such blocks as possible.
+        fewest, covered = 0, -1
+        for place, status in enumerate(outcomes):
+            if status == 429 and place > covered:
+                fewest, covered = fewest + 1, place + args.workers - 1
+        sends = sorted(t for t, e, _ in timeline.events if e is events.ITEM_STARTED)
+        starts = [(t, d["seconds"]) for t, e, d in timeline.events if e is events.COOLDOWN_STARTED]
+        ends = [t for t, e, _ in timeline.events if e is events.COOLDOWN_ENDED]
+        cooling = ramping = extended = 0.0
+        for i, (start, seconds) in enumerate(starts):
+            stop = next((t for t in ends if t >= start), end)
+            cooling, extended = cooling + stop - start, extended + max(0.0, stop - start - float(seconds))
+            if ramp:  # until the ramp's last slot, or the next cooldown when one cut it short; never past its length
+                following = starts[i + 1][0] if i + 1 < len(starts) else end
+                released = [t for t in sends if stop <= t < following]
+                last = released[slots - 1] if len(released) >= slots else following
+                ramping += min(last, stop + ramp_s) - stop
+        # One item alone takes its requests' latency and its backoff waits (as drawn) however the run goes.
+        chains: dict[object, float] = {}
+        for _, e, d in timeline.events:
+            if e is events.ITEM_STARTED or e is events.ITEM_RETRYING:
+                step = args.latency if e is events.ITEM_STARTED else float(d["wait"])
+                chains[d["item_id"]] = chains.get(d["item_id"], 0.0) + step
+        chain = max(chains.values())
+        floor = max(fewest * args.retry_delay + math.ceil(len(outcomes) / args.workers) * args.latency, chain)
+        print(
+            f"| {n} | {'yes' if ramp else 'none'} | {succeeded / args.items:.1%} | {len(outcomes):,} "
+            f"({outcomes.count(429)}, {outcomes.count(503)}) | {len(starts)} ({fewest}) | {cooling:.1f} s "
+            f"({extended:.1f} s) | {ramping:.1f} s | {end - cooling - ramping:.1f} s | {chain:.1f} s | {end:.1f} s "
+            f"| {floor:.1f} s |"
+        )
+
+
+def _capped(measures: list[tuple[Measure, float]]) -> bool:
+    return any(m.completed is None for m, _ in measures)
+
+
+def _median_range(values: list[float], spec: str) -> str:
+    if len(values) == 1:
+        return format(values[0], spec)
+    return f"{statistics.median(values):{spec}} ({min(values):{spec}}–{max(values):{spec}})"
 
 
 SCENARIOS = {"throughput": throughput, "ratelimit": ratelimit, "faults": faults}
@@ -441,7 +599,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=60.0, help="ratelimit: the emulator's quota window, seconds")
     parser.add_argument("--fault-rate", type=float, default=0.25, help="faults: share of requests that fail")
     parser.add_argument("--retry-delay", type=float, default=1.0, help="faults: the RetryInfo delay of the 429s")
-    parser.add_argument("--attempts", type=int, default=3, help="faults: attempts per item (default 3, as the peer's)")
+    parser.add_argument(
+        "--attempts", type=int, help="faults: attempts per item of every runner (default: each its own, ours also 3)"
+    )
+    parser.add_argument("--fault-rounds", type=int, default=3, help="faults: interleaved rounds, median and range")
     parser.add_argument("--cap", type=float, default=180.0, help="ratelimit, faults: seconds before a run is stopped")
     parser.add_argument("--only", nargs="*", help="run only the runners whose name contains one of these words")
     args = parser.parse_args(argv)

@@ -28,7 +28,7 @@ COMMANDS: list[tuple[list[str], int]] = [
     (["end_to_end.py", "throughput", "--items", "2000", "--workers", "100", "--schema"], 600),
     (["end_to_end.py", "throughput", "--items", "2000", "--workers", "100", "--rounds", "1", "--saturate"], 900),
     (["end_to_end.py", "ratelimit"], 900),
-    (["end_to_end.py", "faults"], 600),
+    (["end_to_end.py", "faults"], 1200),
     (["startup.py"], 300),
     (["memory.py"], 300),
     (["memory.py", "--through", "arun"], 300),

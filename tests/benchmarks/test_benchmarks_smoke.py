@@ -42,6 +42,15 @@ def test_runners_with_a_schema_complete(emulator):
         assert end_to_end._measure(name, emulator, end_to_end._prompts(4, 2), limits).completed == 4
 
 
+def test_the_faults_scenario_measures_and_explains_its_wall_time(capsys):
+    argv = ["faults", "--items", "12", "--workers", "4", "--latency", "0.01", "--retry-delay", "0.05"]
+    end_to_end.main([*argv, "--attempts", "2", "--fault-rounds", "1", "--only", "ParallelBatchProcessor"])
+    out = capsys.readouterr().out
+    assert "| ParallelBatchProcessor + GeminiStrategy | 2 | " in out
+    # the virtual-clock breakdown: with the ramp after each cooldown, then without
+    assert "on the virtual clock" in out and "\n| 2 | yes | " in out and "\n| 2 | none | " in out
+
+
 def test_the_media_benchmark_runs_on_a_few_files():
     import subprocess
 

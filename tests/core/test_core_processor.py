@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from core_scripted import Scripted, items, run
@@ -177,6 +178,16 @@ def test_backoff_schedule_on_the_loop_clock():
     strategy = Scripted({"a": [ConnectionError()] * 3})
     run(items(strategy, ["a"]), config)
     assert [t for t, _, _ in strategy.calls] == [0, 2, 8, 26]
+
+
+def test_the_default_retries_as_google_genai_does_five_attempts_one_second_doubling():
+    strategy = Scripted({"down": [ConnectionError()] * 10})
+    (result,) = run(items(strategy, ["down"])).results  # ProcessorConfig(): every default
+    assert result.attempts == RetryConfig().max_attempts == 5  # HttpRetryOptions: 5 attempts, the first included
+    times = [t for t, _, _ in strategy.calls]
+    waits = [later - earlier for earlier, later in itertools.pairwise(times)]
+    # 1 s doubling, each wait drawn between half and all of it
+    assert all(full / 2 <= wait <= full for wait, full in zip(waits, [1, 2, 4, 8], strict=True))
 
 
 def test_backoff_delay_with_jitter_stays_within_half_to_full():
