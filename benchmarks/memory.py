@@ -59,23 +59,27 @@ async def _run(n: int, workers: int) -> None:
 
 
 class _Phases:
-    """Prints a line at the end of each phase of a run: the time since the previous line, the peak RSS so far and,
-    with tracemalloc on, the Python heap held now and its peak since the previous line. A phase ends when the
-    function that does it returns (its wrapper's ``label``)."""
+    """Prints a line at the end of each phase of a run: the wall and CPU time of this process since the previous
+    line (the emulator's work is another process's), the peak RSS so far and, with tracemalloc on, the Python heap
+    held now and its peak since the previous line. A phase ends when the function that does it returns (its
+    wrapper's ``label``)."""
 
     def __init__(self) -> None:
         self._last = time.perf_counter()
-        print(f"{'phase (ends when it returns)':<44} {'s':>6} {'peak RSS':>9} {'heap':>8} {'heap peak':>9}")
+        self._cpu = time.process_time()
+        print(
+            f"{'phase (ends when it returns)':<36} {'s':>6} {'CPU s':>6} {'peak RSS':>9} {'heap':>8} {'heap peak':>9}"
+        )
 
     def mark(self, label: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         heap = ""
         if tracemalloc.is_tracing():
             held, peak = tracemalloc.get_traced_memory()
             heap = f"{held / 2**20:6.1f} MB {peak / 2**20:7.1f} MB"
             tracemalloc.reset_peak()
-        print(f"{label:<44} {now - self._last:6.1f} {_peak_rss_mb():6.1f} MB {heap}", flush=True)
-        self._last = time.perf_counter()
+        print(f"{label:<36} {now - self._last:6.1f} {cpu - self._cpu:6.1f} {_peak_rss_mb():6.1f} MB {heap}", flush=True)
+        self._last, self._cpu = time.perf_counter(), time.process_time()
 
     def wrap(self, owner: Any, name: str, label: str) -> None:
         """Mark ``label`` each time ``owner.name`` returns (a coroutine function: when it is done)."""
@@ -111,15 +115,13 @@ def _watch_batch_path(phases: _Phases) -> None:
         (store.Store, "begin_run", "store: run session begun"),
         (batch, "build_requests", "requests built"),
         (batch, "payload_fingerprint", "payload fingerprint"),
-        (batch, "jsonl_lines", "JSONL lines"),
         (batch, "inlined_requests", "inline requests (a small job)"),
-        (files.AsyncFiles, "upload", "SDK: input file uploaded"),
+        (files.AsyncFiles, "upload", "input file written and uploaded"),
         (batches.AsyncBatches, "create", "SDK: job created"),
         (ledger.BatchLedger, "record", "ledger: job recorded"),
         (batch.GeminiBatch, "await_job", "job waited for"),
         (files.AsyncFiles, "download", "SDK: output file downloaded"),
-        (batch, "read_jsonl", "output parsed"),
-        (batch.GeminiBatch, "afetch_batch_replies", "replies mapped back"),
+        (batch.GeminiBatch, "afetch_batch_replies", "output read, parsed, mapped back"),
         (runner, "run_batch_items", "results recorded in the store"),
         (runner.RunOutcome, "results_for", "Results returned"),
     ]:
