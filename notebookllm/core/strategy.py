@@ -88,8 +88,12 @@ class LLMCallStrategy(ABC, Generic[TOutput]):
 
 def fingerprint_digest(fingerprint: dict[str, Any]) -> str:
     """A stable SHA-256 hex digest of a request fingerprint (keys sorted, compact JSON)."""
-    blob = json.dumps(fingerprint, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(fingerprint).encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """``value`` as the JSON text :func:`fingerprint_digest` hashes: keys sorted, compact, anything else as ``str``."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 @functools.cache

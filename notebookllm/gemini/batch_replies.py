@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,22 +147,19 @@ def to_reply(
     return BatchReply(key, result, text, found)
 
 
-def read_jsonl(data: bytes) -> list[RawReply]:
-    """The entries of a responses file: lines ``{"key", "response"}`` or ``{"key", "error"}``."""
-    replies = []
-    for line in data.decode().splitlines():
+def read_jsonl(lines: Iterable[bytes]) -> Iterator[RawReply]:
+    """The entries of a responses file (lines ``{"key", "response"}`` or ``{"key", "error"}``), one at a time as
+    they are read: pass the open file (binary), and only the line being read and its entry are in memory."""
+    for line in lines:
         if not line.strip():
             continue
         entry = json.loads(line)
         response = entry.get("response")
-        replies.append(
-            RawReply(
-                key=entry.get("key"),
-                response=None if response is None else types.GenerateContentResponse.model_validate(response),
-                error=entry.get("error"),
-            )
+        yield RawReply(
+            key=entry.get("key"),
+            response=None if response is None else types.GenerateContentResponse.model_validate(response),
+            error=entry.get("error"),
         )
-    return replies
 
 
 # google.rpc.Code → the HTTP status the API answers online with the same error (google/rpc/code.proto).

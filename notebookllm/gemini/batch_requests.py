@@ -4,6 +4,10 @@ A payload entry is a prompt string or a sequence of strings (the seed guide's ``
 "context"]]``): one string is the request the strategy would send online for it; several become the parts of one
 user turn. Every request gets a key (``r000000``, ``r000001``, ...) that the results are mapped back by.
 
+A job may hold 100,000 requests, so nothing here holds a second copy of them all: a plain-text request keeps its
+prompt string (no ``Content`` objects), the payload fingerprint is hashed a request at a time, and the input
+file's lines are made one at a time (:func:`jsonl_lines` is a generator; the job writes them to a temporary file).
+
 Example:
     >>> requests = build_requests(strategy, [["Categorise: Geography GCSE"], "Categorise: French GCSE"])
     ...                                                                                   # doctest: +SKIP
@@ -13,8 +17,9 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +27,7 @@ from google import genai
 from google.genai import types
 
 from ..core.errors import ConfigurationError
-from ..core.strategy import fingerprint_digest
+from ..core.strategy import canonical_json
 from .strategy import GeminiStrategy, _sendable_contents
 
 __all__ = [
@@ -42,11 +47,12 @@ BatchPayload = Sequence[PromptParts]
 
 @dataclass(frozen=True)
 class BatchRequest:
-    """One request of a job: its key, the caller's item id, and the contents sent."""
+    """One request of a job: its key, the caller's item id, and the contents sent (a plain-text prompt as the
+    string itself, the form the SDK takes and sends as one user turn)."""
 
     key: str
     item_id: str
-    contents: list[types.Content]
+    contents: str | list[types.Content]
 
 
 def build_requests(
@@ -70,9 +76,20 @@ def build_requests(
 
 def payload_fingerprint(strategy: GeminiStrategy[Any], requests: Sequence[BatchRequest], **options: Any) -> str:
     """What identifies a job: the strategy's request identity (model, config, schema, parser), every request
-    with its item id, and the reading options. Equal fingerprints mean a create would submit the same job."""
-    sent = [[r.item_id, [c.model_dump(mode="json", exclude_none=True) for c in r.contents]] for r in requests]
-    return fingerprint_digest({"request": strategy._request_identity, "requests": sent, "options": options})
+    with its item id, and the reading options. Equal fingerprints mean a create would submit the same job.
+
+    It is :func:`~notebookllm.core.strategy.fingerprint_digest` of ``{"request": identity, "requests": [[item id,
+    contents as JSON], ...], "options": options}`` (so a job recorded by an earlier version is still found), hashed
+    a request at a time: that whole structure as JSON data would be the largest thing a big job holds."""
+    digest = hashlib.sha256()
+    # canonical_json sorts keys: "options" < "request" < "requests"
+    head = f'{{"options":{canonical_json(options)},"request":{canonical_json(strategy._request_identity)},"requests":['
+    digest.update(head.encode())
+    for index, request in enumerate(requests):
+        sent = canonical_json([request.item_id, _contents_data(request.contents)])
+        digest.update(f"{',' if index else ''}{sent}".encode())
+    digest.update(b"]}")
+    return digest.hexdigest()
 
 
 def request_config(strategy: GeminiStrategy[Any], *, filter_json: bool) -> types.GenerateContentConfig:
@@ -93,8 +110,9 @@ def inlined_requests(
 
 def jsonl_lines(
     client: genai.Client, config: types.GenerateContentConfig, requests: Sequence[BatchRequest]
-) -> list[bytes]:
-    """The input-file lines ``{"key": ..., "request": {GenerateContentRequest}}`` of ``requests`` sent with ``config``.
+) -> Iterator[bytes]:
+    """The input-file lines ``{"key": ..., "request": {GenerateContentRequest}}`` of ``requests`` sent with
+    ``config``, one at a time.
 
     Each line is byte for byte what the SDK's own converter for inline batch requests (the same in google-genai 1.49
     to 3.x) makes of ``InlinedRequest(contents=..., config=config, metadata={"key": ...})``, so a file job sends
@@ -108,7 +126,6 @@ def jsonl_lines(
     shared = _wire(client, types.InlinedRequest(contents="-", config=config))
     (turn,) = shared.pop("contents")
     (part,) = turn["parts"]
-    lines = []
     for request in requests:
         text = _sendable_contents(request.contents)
         if isinstance(text, str):
@@ -116,8 +133,7 @@ def jsonl_lines(
         else:
             contents = _wire(client, types.InlinedRequest(contents=request.contents))["contents"]
         line = {"key": request.key, "request": {"contents": contents, **shared}}
-        lines.append(json.dumps(line, separators=(",", ":")).encode())
-    return lines
+        yield json.dumps(line, separators=(",", ":")).encode()
 
 
 def _wire(client: genai.Client, request: types.InlinedRequest) -> dict[str, Any]:
@@ -128,10 +144,17 @@ def _wire(client: genai.Client, request: types.InlinedRequest) -> dict[str, Any]
     return _common.encode_unserializable_types(_common.convert_to_dict(wire))["request"]
 
 
-def _contents(strategy: GeminiStrategy[Any], entry: PromptParts, index: int) -> list[types.Content]:
+def _contents_data(contents: str | list[types.Content]) -> list[dict[str, Any]]:
+    """``contents`` as JSON data (what ``model_dump`` makes of the ``Content`` a plain-text prompt becomes)."""
+    if isinstance(contents, str):
+        return [{"parts": [{"text": contents}], "role": "user"}]
+    return [c.model_dump(mode="json", exclude_none=True) for c in contents]
+
+
+def _contents(strategy: GeminiStrategy[Any], entry: PromptParts, index: int) -> str | list[types.Content]:
     parts = [entry] if isinstance(entry, str) else list(entry)
     if not parts or not all(isinstance(p, str) and p for p in parts):
         raise ConfigurationError(f"batch payload entry {index}: expected a non-empty string or strings, got {entry!r}")
     if len(parts) == 1:  # the request the strategy sends online for this prompt (same response-cache key)
-        return strategy._contents(parts[0])
+        return strategy._request_contents(parts[0])
     return [types.Content(role="user", parts=[types.Part(text=p) for p in parts])]

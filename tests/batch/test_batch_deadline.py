@@ -191,7 +191,9 @@ async def test_an_interrupt_during_the_online_part_loses_nothing(emulator, store
     again = await nb.arun(df.iloc[:3], prompt=PROMPT, strategy=strategy, store=store, mode="batch", deadline=NEAR,
                           progress=False)  # fmt: skip
     assert again.df["from_cache"].all()  # the three rows answered online before the interrupt were kept
-    assert emulator.count(endpoint="batchGenerateContent") == 1 and emulator.count(endpoint="generateContent") == 5
+    # and not requested again (the hung requests are logged when the emulator sees them dropped, at its own pace)
+    assert emulator.count(endpoint="batchGenerateContent") == 1
+    assert emulator.count(endpoint="generateContent", status=200) == 3
 
 
 async def test_compare_in_batch_mode_finishes_a_stalled_job_online_before_its_deadline(emulator, store):

@@ -60,3 +60,18 @@ def test_the_media_benchmark_runs_on_a_few_files():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "3 uploads" in done.stdout and "3. inline run" in done.stdout
+
+
+def test_the_memory_benchmark_shows_the_phases_of_a_small_batch_job():
+    import subprocess
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "memory.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--through", "batch", "--phases", "--items", "20"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    phases = ["requests built", "payload fingerprint", "job waited for", "output read, parsed, mapped back"]
+    assert all(phase in done.stdout for phase in [*phases, "results recorded in the store", "results.df"])

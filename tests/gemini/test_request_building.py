@@ -156,4 +156,4 @@ def test_a_batch_input_line_is_byte_for_byte_what_the_sdk_makes_of_each_request(
         wire = _common.encode_unserializable_types(_common.convert_to_dict(wire))
         return json.dumps({"key": wire["metadata"]["key"], "request": wire["request"]}, separators=(",", ":")).encode()
 
-    assert jsonl_lines(client, config, requests) == [by_the_sdk(r) for r in inlined_requests(config, requests)]
+    assert list(jsonl_lines(client, config, requests)) == [by_the_sdk(r) for r in inlined_requests(config, requests)]
