@@ -93,7 +93,11 @@ def fingerprint_digest(fingerprint: dict[str, Any]) -> str:
 
 def canonical_json(value: Any) -> str:
     """``value`` as the JSON text :func:`fingerprint_digest` hashes: keys sorted, compact, anything else as ``str``."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _canonical_encode(value)
+
+
+# Built once: json.dumps with arguments builds a new encoder on every call, once per item of a keyed run.
+_canonical_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
 @functools.cache
