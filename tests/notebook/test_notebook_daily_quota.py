@@ -11,10 +11,10 @@ import pytest
 from google.genai import errors as genai_errors
 
 import notebookllm as nl
-from notebookllm.core.quota_day import PACIFIC, describe_reset, next_reset, quota_day_start
 from notebookllm.emulator import EmulatorConfig, ManualClock
 from notebookllm.gemini import GeminiAccountError, GeminiStrategy
 from notebookllm.gemini.connection import account_error
+from notebookllm.quota_day import PACIFIC, describe_reset, next_reset, quota_day_start
 from notebookllm.store import Store
 
 
