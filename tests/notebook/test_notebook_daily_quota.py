@@ -85,6 +85,7 @@ async def test_a_spent_daily_quota_says_when_it_resets_and_retry_failed_goes_on_
 
     clock.advance(20 * 3600 + 1)  # past midnight Pacific on the emulator's clock: the quota is back
     again = await results.aretry_failed()
+    await strategy.client.aio.aclose()
     assert again.df["success"].all() and emu.count(endpoint="generateContent") == 5
     assert again.summary().daily_quota is None
 
