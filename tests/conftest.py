@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -51,13 +52,15 @@ def emulator(_shared_emulator: Emulator) -> Emulator:
 
 
 @pytest.fixture
-async def emulator_client(emulator: Emulator) -> AsyncIterator[Any]:
+async def emulator_client(emulator: Emulator, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """A ``genai.Client`` talking to ``emulator`` (api_version v1beta), closed when the test ends."""
     client = emulator.client()
     yield client
-    # On the test's loop, before it closes: client.aio's connections would outlive that loop, and the garbage
-    # collector would report them ("unclosed transport") in whichever later test it happened to run.
-    await client.aio.aclose()
+    if inspect.iscoroutinefunction(request.function):
+        # On the test's loop, before it closes: client.aio's connections would outlive that loop, and the garbage
+        # collector would report them ("unclosed transport") in whichever later test it happened to run. A sync
+        # test's client.aio ran on its thread's loop for sync calls (notebookllm.sync), which stays open.
+        await client.aio.aclose()
     client.close()
 
 

@@ -134,6 +134,8 @@ def test_cli_serves_until_interrupted():
         other = genai.Client(vertexai=False, api_key="not-cli-key", http_options=types.HttpOptions(base_url=base_url))
         with pytest.raises(errors.ClientError) as info:  # --api-key: only that key is accepted
             other.models.generate_content(model=MODEL, contents="with another key")
+        client.close()
+        other.close()
         assert info.value.code == 400 and "API key not valid" in info.value.message
         assert _exit_status(process) == 0
 
@@ -148,8 +150,8 @@ def test_cli_accepts_any_key_by_default_and_says_so():
         assert f"http://127.0.0.1:{port}" in banner and "any API key" in banner
         for key in ("AIza-my-real-looking-key", "x"):
             options = types.HttpOptions(base_url=f"http://127.0.0.1:{port}")
-            client = genai.Client(vertexai=False, api_key=key, http_options=options)
-            assert client.models.generate_content(model=MODEL, contents="existing code, unchanged").text
+            with genai.Client(vertexai=False, api_key=key, http_options=options) as client:
+                assert client.models.generate_content(model=MODEL, contents="existing code, unchanged").text
         assert _exit_status(process) == 0
     parser = argparse.ArgumentParser()
     cli.configure(parser)  # what `python -m notebookllm emulator --help` prints
