@@ -2,14 +2,15 @@
 
 - ``emulator``: a running :class:`~notebookllm.emulator.Emulator` with fresh state (one server per session,
   ``reset()`` before each test: no caches, files, batches, scripts, quota usage or log carry over).
-- ``emulator_client``: a ``genai.Client`` pointed at it (``.aio`` too).
+- ``emulator_client``: a ``genai.Client`` pointed at it (``.aio`` too), closed after the test.
 - ``make_emulator(**config)``: a dedicated emulator with its own config (quotas, clock, latency...), stopped after
   the test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -51,9 +52,16 @@ def emulator(_shared_emulator: Emulator) -> Emulator:
 
 
 @pytest.fixture
-def emulator_client(emulator: Emulator) -> Any:
-    """A ``genai.Client`` talking to ``emulator`` (api_version v1beta)."""
-    return emulator.client()
+async def emulator_client(emulator: Emulator, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """A ``genai.Client`` talking to ``emulator`` (api_version v1beta), closed when the test ends."""
+    client = emulator.client()
+    yield client
+    if inspect.iscoroutinefunction(request.function):
+        # On the test's loop, before it closes: client.aio's connections would outlive that loop, and the garbage
+        # collector would report them ("unclosed transport") in whichever later test it happened to run. A sync
+        # test's client.aio ran on its thread's loop for sync calls (notebookllm.sync), which stays open.
+        await client.aio.aclose()
+    client.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""``python -m notebookllm emulator``: serve the emulator until Ctrl+C.
+"""``python -m notebookllm emulator``: serve the emulator until Ctrl+C (SIGINT) or SIGTERM.
 
     python -m notebookllm emulator --port 8765 --seed 0 --latency 0.2 --latency-dist exponential \\
         --fault-rate 0.05 --rpm 60 --tpm 250000
@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 from .config import EmulatorConfig
 from .latency import DISTRIBUTIONS
@@ -71,12 +74,32 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"notebookllm emulator: {exc}", file=sys.stderr)
         return 2
-    with emulator as emu:
+    with emulator as emu, _stopped_by_signals(), contextlib.suppress(KeyboardInterrupt):
         keys = "the key given by --api-key" if config.api_key else "any API key"
         print(
             f"notebookllm Gemini emulator on {emu.base_url} (seed {config.seed}; accepts {keys}); Ctrl+C to stop",
             flush=True,
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        threading.Event().wait()
     return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM raise KeyboardInterrupt in the main thread, whatever the inherited dispositions.
+
+    Python turns SIGINT into KeyboardInterrupt only when the parent left it at its default: a command started with
+    ``&`` from a non-interactive shell (``make test &``, CI scripts) inherits SIGINT ignored, and SIGTERM would end
+    the process without closing the server.
+    """
+    stops = [signal.SIGINT, signal.SIGTERM]
+    previous = {signum: signal.signal(signum, _interrupt) for signum in stops}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -7,8 +7,9 @@ the window admits the request), and a message ending "Please retry in 7.12s.".
 Exhausting the daily quota answers 429 with quotaId ``GenerateRequestsPerDayPerProjectPerModel-FreeTier``, the same
 message as a per-minute quota (today's service words both alike: only the quotaId tells them apart), and RetryInfo
 with the seconds until the quota day resets: at midnight Pacific time, as Google's rate-limits page documents
-(https://ai.google.dev/gemini-api/docs/rate-limits). An exhausted daily quota comes back at that reset. Wordings
-and ids as quoted from real replies in public issue trackers (2026). Time comes from the emulator's clock.
+(https://ai.google.dev/gemini-api/docs/rate-limits), the same day the client side reads (``notebookllm.quota_day``).
+An exhausted daily quota comes back at that reset. Wordings and ids as quoted from real replies in public issue
+trackers (2026). Time comes from the emulator's clock.
 
 >>> quotas = Quotas(rpm=1, tpm=None, rpd=None, window_s=60.0, clock=lambda: 0.0)
 >>> quotas.admit("gemini-2.5-flash", 10)
@@ -24,26 +25,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from ..quota_day import next_reset, quota_day_start
 from .clock import Clock
 from .errors import RATE_LIMIT_DOCS, ApiError, quota_error
 
-_QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 _REQUESTS_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_requests"
 _TOKENS_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count"
 PER_MINUTE_REQUESTS_ID = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
 PER_MINUTE_TOKENS_ID = "GenerateContentInputTokensPerModelPerMinute-FreeTier"
 PER_DAY_REQUESTS_ID = "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
 _USAGE_PAGE = "https://ai.dev/rate-limit"
-
-
-def quota_day(now: float) -> tuple[int, float]:
-    """``(day number, seconds left in it)`` of the quota day holding ``now`` (days end at midnight Pacific)."""
-    date = datetime.fromtimestamp(now, _QUOTA_ZONE).date()
-    midnight = datetime.combine(date + timedelta(days=1), datetime.min.time(), _QUOTA_ZONE).timestamp()
-    return date.toordinal(), midnight - now
 
 
 def _quota_message(metric: str, limit: int | str, model: str, retry_delay_s: float) -> str:
@@ -86,7 +78,7 @@ class _Window:
     def __init__(self) -> None:
         self.events: deque[tuple[float, int]] = deque()
         self.tokens = 0
-        self.day = -1
+        self.day = -1.0  # the quota day's start (epoch seconds)
         self.day_count = 0
 
 
@@ -100,7 +92,7 @@ class Quotas:
         self.window_s = window_s
         self._clock = clock
         self._windows: dict[str, _Window] = {}
-        self._exhausted: dict[str, int] = {}  # model (or "*") → the quota day it was exhausted on
+        self._exhausted: dict[str, float] = {}  # model (or "*") → the start of the quota day it was exhausted on
         self._lock = threading.Lock()
 
     @property
@@ -110,14 +102,14 @@ class Quotas:
     def exhaust_daily(self, model: str | None = None) -> None:
         """Make the daily quota of ``model`` (every model when None) exhausted until the quota day ends."""
         with self._lock:
-            self._exhausted[model or "*"] = quota_day(self._clock())[0]
+            self._exhausted[model or "*"] = quota_day_start(self._clock())
 
     def admit(self, model: str, tokens: int) -> None:
         """Count one request of ``tokens`` input tokens, or raise the 429 ApiError that refuses it."""
         with self._lock:
             now = self._clock()
             window = self._windows.setdefault(model, _Window())
-            day, until_tomorrow = quota_day(now)
+            day, until_tomorrow = quota_day_start(now), next_reset(now) - now
             if window.day != day:
                 window.day, window.day_count = day, 0
             if day in (self._exhausted.get("*"), self._exhausted.get(model)):

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from ..quota_day import next_reset
 from .catalog import DEPRECATED_MODELS, model_resource, retired_for_new_users, unknown_model
 from .config import EmulatorConfig
 from .errors import ApiError
@@ -28,7 +29,7 @@ from .generation import prompt_text
 from .log import fingerprint
 from .markers import Markers, parse_markers
 from .pagination import page
-from .quotas import daily_quota_error, minute_quota_error, quota_day
+from .quotas import daily_quota_error, minute_quota_error
 from .state import State
 from .tokens import count_content, count_contents
 
@@ -253,7 +254,8 @@ class EmulatorServer:
                     raise minute_quota_error(model, fault.seconds or self.config.retry_delay_s)
                 raise ApiError(fault.code)
             if fault.kind == "daily":
-                raise daily_quota_error(model, quota_day(self.config.clock())[1])
+                now = self.config.clock()
+                raise daily_quota_error(model, next_reset(now) - now)
             if fault.kind == "hang":
                 await asyncio.sleep(fault.seconds if fault.seconds is not None else self.config.hang_s)
             else:

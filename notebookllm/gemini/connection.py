@@ -23,8 +23,8 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from ..core.quota_day import next_reset
 from ..core.redaction import key_fingerprint, redact, register_secret
+from ..quota_day import next_reset
 from ._display import announce
 from .classifier import is_key_error, is_model_not_found, retry_delay_of, spent_quota
 from .errors import API_KEY_ENV_VARS, GeminiAccountError, GeminiError, GeminiModelUnavailableError, MissingAPIKeyError

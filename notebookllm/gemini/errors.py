@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import ConfigurationError, NotebookLLMError
-from ..core.quota_day import describe_reset
+from ..quota_day import describe_reset
 
 if TYPE_CHECKING:
     from .response import GeminiResponse
@@ -172,7 +172,7 @@ class GeminiAccountError(GeminiError):
             ``"daily"``, ``"tier"`` or ``"credits"``; said in the message, since the API's own words are the same
             for all three.
         resets_at: for a spent daily quota, when it resets (epoch seconds): the documented reset, midnight Pacific
-            (:mod:`notebookllm.core.quota_day`), or the server's ``RetryInfo`` hint when that points later;
+            (:mod:`notebookllm.quota_day`), or the server's ``RetryInfo`` hint when that points later;
             ``None`` otherwise. ``results.retry_failed()`` after that time continues the run.
     """
 

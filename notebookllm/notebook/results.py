@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel
 
-from ..core.quota_day import describe_reset
 from ..core.redaction import redact
 from ..core.tokens import ZERO_USAGE, format_usd
+from ..quota_day import describe_reset
 from .tables import key_value_html, key_value_text
 
 if TYPE_CHECKING:

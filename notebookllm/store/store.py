@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..core.errors import InvalidWorkItemError
-from ..core.quota_day import quota_day_start
 from ..core.results import WorkItemResult
 from ..core.work_item import LLMWorkItem
+from ..quota_day import quota_day_start
 from . import claims, history, hygiene, limits, records
 from .checkpoints import item_key, run_identity
 from .db import Database, StoreWarning

@@ -44,8 +44,8 @@ def _paid(emulator) -> int:
     return emulator.batch_rows_billed() + emulator.count(endpoint="generateContent")
 
 
-async def test_a_stalled_job_is_cancelled_and_its_rows_finished_online_each_paid_once(emulator, store):
-    strategy = GeminiStrategy(emulator.client())
+async def test_a_stalled_job_is_cancelled_and_its_rows_finished_online_each_paid_once(emulator, emulator_client, store):
+    strategy = GeminiStrategy(emulator_client)
     progress = Progress()
     df = _reviews(5, "[[job:stall]]")  # the marker keeps the job PENDING; online it is ordinary text
     results = await nb.arun(
@@ -106,8 +106,8 @@ async def test_a_job_cancelled_halfway_keeps_what_it_answered_and_the_rest_goes_
     assert str(outcome).endswith("3 rows answered by the job, 3 finished online")
 
 
-async def test_a_job_done_before_the_deadline_is_read_as_usual(emulator, store):
-    strategy = GeminiStrategy(emulator.client())
+async def test_a_job_done_before_the_deadline_is_read_as_usual(emulator, emulator_client, store):
+    strategy = GeminiStrategy(emulator_client)
     results = await nb.arun(_reviews(4), prompt=PROMPT, strategy=strategy, store=store, mode="batch",
                             deadline=timedelta(hours=1), progress=False)  # fmt: skip
     assert results.df["success"].all()
@@ -117,8 +117,8 @@ async def test_a_job_done_before_the_deadline_is_read_as_usual(emulator, store):
     assert str(outcome).startswith(f"batch job {outcome.job} finished before the deadline ")
 
 
-async def test_a_job_that_fails_before_the_deadline_is_finished_online(emulator, store):
-    strategy = GeminiStrategy(emulator.client())
+async def test_a_job_that_fails_before_the_deadline_is_finished_online(emulator, emulator_client, store):
+    strategy = GeminiStrategy(emulator_client)
     results = await nb.arun(_reviews(3, "[[job:fail]]"), prompt=PROMPT, strategy=strategy, store=store,
                             mode="batch", deadline=timedelta(hours=1), progress=False)  # fmt: skip
     assert results.df["success"].all()
@@ -128,8 +128,8 @@ async def test_a_job_that_fails_before_the_deadline_is_finished_online(emulator,
     assert "ended FAILED: 0 rows answered by the job, 3 finished online" in str(outcome)
 
 
-async def test_a_deadline_that_leaves_no_time_for_a_job_runs_online_without_one(emulator, store):
-    strategy = GeminiStrategy(emulator.client())
+async def test_a_deadline_that_leaves_no_time_for_a_job_runs_online_without_one(emulator, emulator_client, store):
+    strategy = GeminiStrategy(emulator_client)
     results = await nb.arun(_reviews(3), prompt=PROMPT, strategy=strategy, store=store, mode="batch",
                             deadline=timedelta(seconds=MIN_MARGIN_S / 2), progress=False)  # fmt: skip
     assert results.df["success"].all() and results.deadline.job is None
@@ -177,8 +177,8 @@ class _InterruptAfter(BaseObserver):
                 self.task.cancel()
 
 
-async def test_an_interrupt_during_the_online_part_loses_nothing(emulator, store):
-    strategy = GeminiStrategy(emulator.client())
+async def test_an_interrupt_during_the_online_part_loses_nothing(emulator, emulator_client, store):
+    strategy = GeminiStrategy(emulator_client)
     df = pd.DataFrame({"review": ["a [[job:stall]]", "b", "c", "d [[hang]]", "e [[hang]]"]})
     watcher = _InterruptAfter(3)
     watcher.task = asyncio.ensure_future(nb.arun(df, prompt=PROMPT, strategy=strategy, store=store, mode="batch",
@@ -196,8 +196,10 @@ async def test_an_interrupt_during_the_online_part_loses_nothing(emulator, store
     assert emulator.count(endpoint="generateContent", status=200) == 3
 
 
-async def test_compare_in_batch_mode_finishes_a_stalled_job_online_before_its_deadline(emulator, store):
-    strategy = GeminiStrategy(emulator.client())
+async def test_compare_in_batch_mode_finishes_a_stalled_job_online_before_its_deadline(
+    emulator, emulator_client, store
+):
+    strategy = GeminiStrategy(emulator_client)
     prompts = {"plain": PROMPT, "short": "In one word: {review}"}
     comparison = await nb.acompare(_reviews(3, "[[job:stall]]"), prompts=prompts, strategy=strategy, store=store,
                                    mode="batch", deadline=NEAR, progress=False)  # fmt: skip

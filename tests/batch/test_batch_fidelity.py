@@ -47,6 +47,7 @@ async def test_a_job_succeeded_before_its_output_is_attached_is_polled_again_not
     job = await batch.await_job(name, poll_initial=0.001, poll_max=0.002, on_state=advance)
     assert polls[0] is False and polls[-1] is True and job.dest is not None  # kept polling through the window
     replies = await batch.afetch_batch_replies(name)
+    await batch.client.aio.aclose()
     assert [r.ok for r in replies] == [True, True] and batch.ledger.get(name).fetched_at is not None
 
 
@@ -58,6 +59,7 @@ async def test_per_request_errors_read_the_same_whether_grpc_or_http_coded(make_
     raw = await batch.aget_batch_job(name)
     assert [r.error.code for r in raw.dest.inlined_responses[1:]] == sent  # as the API wrote them
     ok, unavailable, exhausted, invalid = await batch.afetch_batch_replies(name)
+    await batch.client.aio.aclose()
     assert ok.ok and [r.error.code for r in (unavailable, exhausted, invalid)] == [503, 429, 400]
     assert [r.error.status for r in (unavailable, exhausted, invalid)] == [
         "UNAVAILABLE",

@@ -85,6 +85,7 @@ def test_cancel_delete_list(emulator, make_emulator):
     client.batches.delete(name=jobs[1].name)
     with pytest.raises(errors.ClientError) as info:
         client.batches.get(name=jobs[1].name)
+    client.close()
     assert (info.value.code, info.value.status) == (404, "NOT_FOUND")
 
 

@@ -239,6 +239,7 @@ def test_invalid_requests(emulator):
     )
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=10)
+    info.value.close()  # the error holds the response, and its socket, open
     assert info.value.code == 400
     assert info.value.headers["Content-Type"].startswith("application/json")
 

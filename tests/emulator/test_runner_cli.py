@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 from google import genai
@@ -17,6 +19,27 @@ from notebookllm.emulator import Emulator, EmulatorConfig, cli
 from notebookllm.emulator.latency import Latency
 
 MODEL = "gemini-2.5-flash"
+# What `command &` in a non-interactive shell does to the command: SIGINT ignored, a disposition exec keeps.
+_SIGINT_IGNORED = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(sys.executable, sys.argv[1:])"
+)
+
+
+@contextlib.contextmanager
+def _serving(command: list[str]) -> Iterator[subprocess.Popen]:
+    """The emulator command running, its banner on ``stdout``; killed if the test leaves it running (a failure)."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def _exit_status(process: subprocess.Popen, signum: int = signal.SIGINT) -> int:
+    """Send ``signum`` and return the exit status (TimeoutExpired if it still runs 30 s later)."""
+    process.send_signal(signum)
+    return process.wait(30)
 
 
 async def test_async_context_manager():
@@ -97,12 +120,7 @@ def test_log_records_arrival_order_and_a_429s_retry_delay(emulator, emulator_cli
 @pytest.mark.sdk_compat
 def test_cli_serves_until_interrupted():
     command = ["emulator", "--port", "0", "--api-key", "cli-key", "--seed", "3", "--rpm", "1"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "notebookllm", *command],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with _serving([sys.executable, "-m", "notebookllm", *command]) as process:
         banner = process.stdout.readline()
         base_url = banner.split(" on ")[1].split()[0]
         client = genai.Client(vertexai=False, api_key="cli-key", http_options=types.HttpOptions(base_url=base_url))
@@ -116,32 +134,39 @@ def test_cli_serves_until_interrupted():
         other = genai.Client(vertexai=False, api_key="not-cli-key", http_options=types.HttpOptions(base_url=base_url))
         with pytest.raises(errors.ClientError) as info:  # --api-key: only that key is accepted
             other.models.generate_content(model=MODEL, contents="with another key")
+        client.close()
+        other.close()
         assert info.value.code == 400 and "API key not valid" in info.value.message
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(30) == 0
+        assert _exit_status(process) == 0
 
 
 def test_cli_accepts_any_key_by_default_and_says_so():
     with socket.socket() as probe:  # a port that was free a moment ago: the user's `--port P`
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "notebookllm", "emulator", "--port", str(port)], stdout=subprocess.PIPE, text=True
-    )
-    try:
+    command = [sys.executable, "-m", "notebookllm", "emulator", "--port", str(port)]
+    with _serving(command) as process:
         banner = process.stdout.readline()
         assert f"http://127.0.0.1:{port}" in banner and "any API key" in banner
         for key in ("AIza-my-real-looking-key", "x"):
             options = types.HttpOptions(base_url=f"http://127.0.0.1:{port}")
-            client = genai.Client(vertexai=False, api_key=key, http_options=options)
-            assert client.models.generate_content(model=MODEL, contents="existing code, unchanged").text
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(30) == 0
+            with genai.Client(vertexai=False, api_key=key, http_options=options) as client:
+                assert client.models.generate_content(model=MODEL, contents="existing code, unchanged").text
+        assert _exit_status(process) == 0
     parser = argparse.ArgumentParser()
     cli.configure(parser)  # what `python -m notebookllm emulator --help` prints
     assert "accept any non-empty key" in " ".join(parser.format_help().split())
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_cli_stops_on_sigint_or_sigterm_even_when_started_with_sigint_ignored(signum):
+    probe = [sys.executable, "-c", _SIGINT_IGNORED, sys.executable, "-c"]
+    check = "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"
+    assert subprocess.run([*probe, check], capture_output=True, text=True, check=True).stdout.strip() == "True"
+    command = [sys.executable, "-c", _SIGINT_IGNORED, sys.executable, "-m", "notebookllm", "emulator", "--port", "0"]
+    with _serving(command) as process:
+        assert "Gemini emulator on http://127.0.0.1:" in process.stdout.readline()
+        assert _exit_status(process, signum) == 0
 
 
 def test_cli_rejects_bad_fault_kinds():

@@ -203,7 +203,9 @@ async def test_a_retired_model_fails_in_prepare_naming_the_current_models(make_e
     from notebookllm.gemini import GeminiModelUnavailableError
 
     emu = make_emulator(new_user=True)
-    batch = await run_items(_strategy(emu.client()), ["one", "two"])
+    client = emu.client()
+    batch = await run_items(_strategy(client), ["one", "two"])
+    await client.aio.aclose()
     for r in batch.results:
         assert isinstance(r.error, GeminiModelUnavailableError) and "gemini-3.8-flash" in r.error.available
     assert emu.count(endpoint="generateContent") == 0

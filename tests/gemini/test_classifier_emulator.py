@@ -32,6 +32,7 @@ async def test_per_minute_quota_from_the_emulators_rpm(make_emulator):
     client = emu.client()
     await client.aio.models.generate_content(model="gemini-2.5-flash", contents="first")
     info = C.classify(await _raised(client, "second"))
+    await client.aio.aclose()
     assert info.is_rate_limit and 0 < info.retry_after <= 30
 
 
@@ -51,7 +52,9 @@ async def test_server_errors_are_retryable(emulator_client, code):
 async def test_client_errors_are_not_retryable(emulator, emulator_client):
     bad_request = await _raised(emulator_client, "Hi [[fail:400]]")
     unknown_model = await _raised(emulator_client, "Hi", model="gemini-0-nonexistent")
-    wrong_key = await _raised(genai.Client(api_key="wrong", http_options={"base_url": emulator.base_url}), "Hi")
+    other = genai.Client(api_key="wrong", http_options={"base_url": emulator.base_url})
+    wrong_key = await _raised(other, "Hi")
+    await other.aio.aclose()
     with pytest.raises(Exception) as caught:
         await emulator_client.aio.caches.get(name="cachedContents/gone")
     # a bad request or a missing cache concerns one item; a wrong key or an unknown model concerns every item

@@ -36,6 +36,7 @@ async def test_a_key_from_the_environment_selects_the_real_api_path_and_never_sh
     strategy = GeminiStrategy()
     assert strategy.client is client and strategy.model == "gemini-2.5-pro"
     batch = await run_items(strategy, ["Hi", "Hi [[fail:400]]", "Hi [[block]]"])
+    await client.aio.aclose()
     assert batch.results[0].success and not batch.results[1].success
     shown = [repr(client), repr(strategy), str(strategy.request_fingerprint("Hi"))]
     for r in batch.results:
@@ -47,6 +48,7 @@ async def test_a_wrong_key_error_does_not_contain_the_key(make_emulator):
     emu = make_emulator(api_key="the-right-key")
     client = nl.connect(api_key=SECRET, http_options={"base_url": emu.base_url})
     (result,) = (await run_items(GeminiStrategy(client), ["Hi"])).results
+    await client.aio.aclose()
     assert result.error.code == 400 and (result.error_info.category, result.error_info.scope) == ("auth", "run")
     assert SECRET not in str(result.error) and SECRET not in repr(result.error)
 

@@ -11,17 +11,18 @@ from notebookllm.gemini import live_check
 from notebookllm.gemini.live_check import Difference, run_live_check, shape_diff
 
 
-async def test_emulator_against_emulator_has_the_same_shape_everywhere(emulator, make_emulator):
-    other = make_emulator(seed=7)  # other texts and counts, same protocol
-    report = await run_live_check(other.client(), emulator.client())
+async def test_emulator_against_emulator_has_the_same_shape_everywhere(emulator, emulator_client, make_emulator):
+    other = make_emulator(seed=7).client()  # other texts and counts, same protocol
+    report = await run_live_check(other, emulator_client)
+    await other.aio.aclose()
     assert set(report.differences) == set(live_check.CALLS)
     assert report.ok, report.render()
     assert report.cost_usd > 0  # the "real" side is priced as the cheapest current model
     assert emulator.count(endpoint="generateContent") == 4 and emulator.count(endpoint="countTokens") == 1
 
 
-async def test_a_doctored_reply_shows_each_kind_of_difference(emulator):
-    real, _ = await live_check.CALLS["generate"](emulator.client(), live_check.CHECK_MODEL)
+async def test_a_doctored_reply_shows_each_kind_of_difference(emulator, emulator_client):
+    real, _ = await live_check.CALLS["generate"](emulator_client, live_check.CHECK_MODEL)
     emulated = {**real, "usage_metadata": dict(real["usage_metadata"])}
     real["usage_metadata"]["tool_use_prompt_token_count"] = 3  # the service sends a field the emulator lacks
     emulated["usage_metadata"]["prompt_token_count"] = "6"  # wrong type

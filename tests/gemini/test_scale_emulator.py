@@ -77,6 +77,7 @@ async def test_thousand_items_with_rate_limits_server_errors_and_hangs(make_emul
         for item_id, kind in kinds.items():
             await processor.add_work(LLMWorkItem(item_id, strategy, f"Summarise {item_id} {KINDS[kind][0]}"))
         batch = await processor.process_all()
+    await strategy.client.aio.aclose()
 
     # every item accounted for, exactly once, with the outcome its faults allow
     assert [r.item_id for r in batch.results] == list(kinds)

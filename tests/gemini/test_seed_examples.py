@@ -47,12 +47,14 @@ db = _FlagDB()
 
 
 @pytest.fixture
-def seed_emulator(make_emulator):
+async def seed_emulator(make_emulator):
     """An emulator that caches even the guide's one-line prompts, made the default of Gemini strategies."""
     emu = make_emulator(min_cache_tokens=1)
-    nl.connect(api_key=emu.api_key, http_options={"base_url": emu.base_url})
+    client = nl.connect(api_key=emu.api_key, http_options={"base_url": emu.base_url})
     db.flagged.clear()
-    return emu
+    yield emu
+    await client.aio.aclose()
+    client.close()
 
 
 async def _run(strategy, prompts, **processor_kwargs):

@@ -166,6 +166,7 @@ async def test_a_wrong_key_stops_the_run_after_one_request(make_emulator):
     emu = make_emulator(api_key="the-right-key")
     client = genai.Client(api_key="a-wrong-key", http_options={"base_url": emu.base_url})
     batch = await run_items(GeminiStrategy(client), ["one", "two", "three", "four"], config=ONE_WORKER)
+    await client.aio.aclose()
     assert emu.count(endpoint="generateContent") == 1
     assert all(not r.success and r.error_info.category == "auth" for r in batch.results)
     error = batch.results[3].error
@@ -191,7 +192,9 @@ async def test_a_spent_daily_quota_stops_the_run_and_says_what_to_do(emulator, e
 
 async def test_a_model_retired_for_new_users_names_the_current_ones(make_emulator):
     emu = make_emulator(new_user=True)
-    batch = await run_items(GeminiStrategy(emu.client(), "gemini-2.5-flash"), ["one", "two"], config=ONE_WORKER)
+    strategy = GeminiStrategy(emu.client(), "gemini-2.5-flash")
+    batch = await run_items(strategy, ["one", "two"], config=ONE_WORKER)
+    await strategy.client.aio.aclose()
     first, second = batch.results
     assert isinstance(first.error, GeminiModelUnavailableError) and second.error is first.error
     assert "no longer available to new users" in first.error.detail

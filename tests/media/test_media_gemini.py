@@ -121,6 +121,7 @@ async def test_an_expired_upload_is_uploaded_again(tmp_path, make_emulator, stor
     assert (await run("forty-nine hours on")).media.uploads == 1
     df["caption"] = ["the first strategy, still in memory two days on"]
     results = await nl.arun(df, prompt=TEMPLATE, strategy=kept, store=store, progress=False)
+    await client.aio.aclose()
     # its own record of the upload expired too: it takes the newer upload from the store instead
     assert results.df["success"].all() and kept.media.uploads == 1
     assert emu.count(endpoint="generateContent", status=200) == 4

@@ -11,10 +11,10 @@ import pytest
 from google.genai import errors as genai_errors
 
 import notebookllm as nl
-from notebookllm.core.quota_day import PACIFIC, describe_reset, next_reset, quota_day_start
 from notebookllm.emulator import EmulatorConfig, ManualClock
 from notebookllm.gemini import GeminiAccountError, GeminiStrategy
 from notebookllm.gemini.connection import account_error
+from notebookllm.quota_day import PACIFIC, describe_reset, next_reset, quota_day_start
 from notebookllm.store import Store
 
 
@@ -85,6 +85,7 @@ async def test_a_spent_daily_quota_says_when_it_resets_and_retry_failed_goes_on_
 
     clock.advance(20 * 3600 + 1)  # past midnight Pacific on the emulator's clock: the quota is back
     again = await results.aretry_failed()
+    await strategy.client.aio.aclose()
     assert again.df["success"].all() and emu.count(endpoint="generateContent") == 5
     assert again.summary().daily_quota is None
 

@@ -127,9 +127,9 @@ async def test_missing_label_column_fails_before_any_request(df, strategy, store
     assert emulator.count() == 0
 
 
-async def test_judge_scores_are_cached_and_counted_apart(df, strategy, store, emulator) -> None:
+async def test_judge_scores_are_cached_and_counted_apart(df, strategy, store, emulator, emulator_client) -> None:
     df = df.iloc[:8]  # every row answered, so a rerun has nothing to re-request but what the judge may
-    judge = nl.judge(GeminiStrategy(emulator.client(), MODEL), rubric="Is the sentiment label right?")
+    judge = nl.judge(GeminiStrategy(emulator_client, MODEL), rubric="Is the sentiment label right?")
     plain = await _compare(df, strategy, store)
     emulator.reset_log()
     cmp = await _compare(df, strategy, store, scorer=judge)

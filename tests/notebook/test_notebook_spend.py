@@ -365,6 +365,7 @@ async def test_storage_a_renewal_buys_mid_run_counts_against_the_cap(make_emulat
 
     results = await nl.arun(_reviews(40), prompt=PROMPT, strategy=strategy, store=store, progress=False,
                             max_workers=1, middlewares=[_Minutes(clock, 240)], max_cost=cap)  # fmt: skip
+    await client.aio.aclose()
     cache = client.caches.get(name=strategy.context_cache.name)
     lifetime_h = (cache.expire_time - cache.create_time).total_seconds() / 3600
     assert emu.count(endpoint="cachedContents.patch") >= 2  # renewed while the run went on

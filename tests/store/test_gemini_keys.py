@@ -37,8 +37,8 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> genai.Client:
-    return emulator.client()
+def client(emulator_client: genai.Client) -> genai.Client:
+    return emulator_client
 
 
 def _keys(strategy: Any, prompts: list[str] = PROMPTS) -> list[str | None]:

@@ -1,5 +1,8 @@
 """The Gemini Developer API's quota day: when per-day quotas reset, and how to say it.
 
+Standard library only and below every layer: the client side (the store's count of today's requests, a spent
+daily quota's reset) and the emulator (its per-day quota) read the same day from here.
+
 Google's rate-limits page (https://ai.google.dev/gemini-api/docs/rate-limits, read 2026-12-03) says "Requests per
 day (RPD) quotas reset at midnight Pacific time", and a Google staff answer on discuss.ai.google.dev
 ("Daily rate limits reset at midnight in Mountain View, CA") agrees. So the quota day runs from one midnight in
