@@ -41,6 +41,7 @@ __all__ = ["UnstorableOutputError", "decode", "encode", "from_jsonable", "regist
 
 _TAG = "__nl__"
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_JSON_SCALARS)  # exact types only: a subclass (an enum, ``class Label(str)``) is tagged
 
 _Encoder = Callable[[Any], Any]
 _Decoder = Callable[[Any], Any]
@@ -83,11 +84,12 @@ def to_jsonable(value: Any) -> Any:
     """``value`` as plain JSON data with type tags; the tree :func:`encode` serialises."""
     if isinstance(value, _JSON_SCALARS) and type(value) in _JSON_SCALARS:
         return value
+    # Scalars inline rather than through a call each: a result row's metadata is mostly scalars.
     if type(value) is list:
-        return [to_jsonable(v) for v in value]
+        return [v if type(v) in _SCALAR_TYPES else to_jsonable(v) for v in value]
     if type(value) is dict:
         if all(type(k) is str for k in value) and _TAG not in value:
-            return {k: to_jsonable(v) for k, v in value.items()}
+            return {k: v if type(v) in _SCALAR_TYPES else to_jsonable(v) for k, v in value.items()}
         # Non-string keys (or our tag as a key) would not survive JSON objects: keep them as pairs.
         return _tagged(dict, [[to_jsonable(k), to_jsonable(v)] for k, v in value.items()])
     cls = type(value)
