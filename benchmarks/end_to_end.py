@@ -98,6 +98,9 @@ class _EmulatorProcess:
     def close(self) -> None:
         self._process.terminate()
         self._process.wait(10)
+        for pipe in (self._process.stdin, self._process.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 def _pin(emulator_pid: int) -> None:
