@@ -40,8 +40,8 @@ _CHILD = textwrap.dedent(
         BatchLedger.record = lambda self, entry: stop_here()
     elif point == "fetch":  # the job's results downloaded; never parsed or stored
         fetch = GeminiBatch._raw_replies
-        async def fetched_then_stop(self, job):
-            await fetch(self, job)
+        async def fetched_then_stop(self, job, *spool):
+            await fetch(self, job, *spool)
             stop_here()
         GeminiBatch._raw_replies = fetched_then_stop
 
