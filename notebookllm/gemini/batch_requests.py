@@ -28,7 +28,7 @@ from google.genai import types
 
 from ..core.errors import ConfigurationError
 from ..core.strategy import canonical_json
-from .strategy import GeminiStrategy, _sendable_contents
+from .strategy import GeminiStrategy, _sendable_contents, contents_json
 
 __all__ = [
     "BatchPayload",
@@ -86,7 +86,7 @@ def payload_fingerprint(strategy: GeminiStrategy[Any], requests: Sequence[BatchR
     head = f'{{"options":{canonical_json(options)},"request":{canonical_json(strategy._request_identity)},"requests":['
     digest.update(head.encode())
     for index, request in enumerate(requests):
-        sent = canonical_json([request.item_id, _contents_data(request.contents)])
+        sent = canonical_json([request.item_id, contents_json(request.contents)])
         digest.update(f"{',' if index else ''}{sent}".encode())
     digest.update(b"]}")
     return digest.hexdigest()
@@ -142,13 +142,6 @@ def _wire(client: genai.Client, request: types.InlinedRequest) -> dict[str, Any]
 
     wire = batches._InlinedRequest_to_mldev(client._api_client, request)
     return _common.encode_unserializable_types(_common.convert_to_dict(wire))["request"]
-
-
-def _contents_data(contents: str | list[types.Content]) -> list[dict[str, Any]]:
-    """``contents`` as JSON data (what ``model_dump`` makes of the ``Content`` a plain-text prompt becomes)."""
-    if isinstance(contents, str):
-        return [{"parts": [{"text": contents}], "role": "user"}]
-    return [c.model_dump(mode="json", exclude_none=True) for c in contents]
 
 
 def _contents(strategy: GeminiStrategy[Any], entry: PromptParts, index: int) -> str | list[types.Content]:

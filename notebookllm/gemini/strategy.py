@@ -176,10 +176,7 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         """
         if isinstance(prompt, MultimodalPrompt):
             return {**self._request_identity, "contents": fingerprint_contents(prompt)}
-        if type(prompt) is str:  # what model_dump makes of the Content below, without building it (50 µs a row)
-            return {**self._request_identity, "contents": [{"parts": [{"text": prompt}], "role": "user"}]}
-        contents = [c.model_dump(mode="json", exclude_none=True) for c in self._contents(prompt)]
-        return {**self._request_identity, "contents": contents}
+        return {**self._request_identity, "contents": contents_json(self._request_contents(prompt))}
 
     @functools.cached_property
     def _request_identity(self) -> dict[str, Any]:
@@ -323,6 +320,14 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         # instance, as when the SDK converts the schema itself (and as the store restores it).
         response.parsed = output
         return output
+
+
+def contents_json(contents: str | list[types.Content]) -> list[dict[str, Any]]:
+    """Request contents as the JSON data the cache key and a batch job's fingerprint hash: what ``model_dump`` makes
+    of them, a plain-text prompt as the ``Content`` it is sent as, without building it (50 µs a row)."""
+    if isinstance(contents, str):
+        return [{"parts": [{"text": contents}], "role": "user"}]
+    return [c.model_dump(mode="json", exclude_none=True) for c in contents]
 
 
 def _sendable_contents(contents: types.ContentListUnion) -> types.ContentListUnion:
