@@ -92,6 +92,8 @@ class Writer:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            else:  # a full transaction: more is queued, maybe a flush behind it, so the next one does not linger
+                self._urgent.set()
             statements = [op for op in batch if isinstance(op, tuple)]
             error = self._commit(statements) if statements else None
             for op in batch:

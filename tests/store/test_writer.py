@@ -34,6 +34,17 @@ def test_a_flush_commits_what_is_queued_without_waiting_for_more_rows(lingering_
     assert count == 3
 
 
+def test_a_flush_behind_more_rows_than_a_transaction_takes_does_not_wait_either(
+    lingering_writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, _ = lingering_writer
+    monkeypatch.setattr(writer_module, "_MAX_BATCH", 2)
+    for i in range(5):
+        writer.submit(_INSERT, (f"run-{i}", None, 0, 0.0, 0.0))
+    writer.flush().result(timeout=30)
+    assert writer.committed == 5
+
+
 def test_closing_commits_at_once_too(lingering_writer) -> None:
     writer, _ = lingering_writer
     writer.submit(_INSERT, ("run", None, 0, 0.0, 0.0))
