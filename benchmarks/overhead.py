@@ -3,7 +3,9 @@ against the physical limit — awaiting the strategy's ``execute`` for each item
 at all (what any scheduler must at least spend).
 
 20,000 zero-latency items at 100 workers, all three in the same process, interleaved; prints µs per item for each
-and the ratios. Target: the processor at most 2x the bare loop.
+and the ratios. Target: the processor at most 3x the bare loop. It was 2x until each attempt got a task of its own
+(``ParallelBatchProcessor._call``): here that costs about 20 µs an item, through the SDK it saves about 0.3 ms of
+client CPU a request (benchmarks/README.md).
 
     .venv/bin/python benchmarks/overhead.py [--items 20000] [--workers 100] [--repeat 5]
 """
@@ -81,7 +83,7 @@ def main() -> None:
     print(f"physical limit (plain await loop) : {limit_us:7.2f} µs/item")
     print(f"bare semaphore + gather           : {bare_us:7.2f} µs/item ({bare_us / limit_us:.1f}x the limit)")
     print(f"ParallelBatchProcessor            : {proc_us:7.2f} µs/item ({proc_us / limit_us:.1f}x the limit)")
-    print(f"processor / bare                  : {proc_us / bare_us:7.2f}x (target <= 2x)")
+    print(f"processor / bare                  : {proc_us / bare_us:7.2f}x (target <= 3x)")
 
 
 if __name__ == "__main__":

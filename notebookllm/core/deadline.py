@@ -1,13 +1,14 @@
-"""A per-attempt deadline without a task per call.
+"""A per-attempt deadline on the attempt's task.
 
-``asyncio.wait_for`` wraps every call in a new task (tens of microseconds each); ``asyncio.timeout`` does not
-exist on Python 3.10. :class:`Deadline` does what ``asyncio.timeout`` does: a loop timer cancels the current task
-at the deadline and remembers that it did, so the caller can tell its own timeout from an outside cancellation.
+``asyncio.wait_for`` would wrap the attempt's task in one more task; ``asyncio.timeout`` does not exist on Python
+3.10. :class:`Deadline` does what ``asyncio.timeout`` does: a loop timer cancels a task at the deadline and
+remembers that it did, so the caller can tell its own timeout from an outside cancellation.
 
 Example:
-    >>> deadline = Deadline(loop, asyncio.current_task(), loop.time() + 30)  # doctest: +SKIP
+    >>> task = loop.create_task(call())  # doctest: +SKIP
+    >>> deadline = Deadline(loop, task, loop.time() + 30)
     >>> try:
-    ...     return await call()
+    ...     return await task
     ... except asyncio.CancelledError:
     ...     if deadline.expired():
     ...         raise TimeoutError from None

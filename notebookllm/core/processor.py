@@ -124,6 +124,22 @@ async def _call_hook(what: str, hook: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
+class _Interrupt(Exception):
+    """Carries a KeyboardInterrupt or SystemExit out of an attempt's task to its worker. Raised in a task these
+    escape the event loop at once; the worker stops the run in order instead (see ``_worker``)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__()
+        self.exc = exc
+
+
+async def _attempt(call: Awaitable[Any]) -> Any:
+    try:
+        return await call
+    except (KeyboardInterrupt, SystemExit) as exc:
+        raise _Interrupt(exc) from None
+
+
 def _add_cost(total: float | None, metadata: Mapping[str, Any] | None) -> float | None:
     """``total`` plus the cost one attempt annotated (failed attempts are billed too)."""
     value = (metadata or _NO_METADATA).get("cost_usd")
@@ -561,20 +577,32 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             raise
 
     async def _call(self, item: LLMWorkItem[TInput, TContext], attempt: int, state: RetryState) -> Any:
-        """One attempt under the per-attempt deadline; our own timeout becomes FrameworkTimeoutError."""
+        """One attempt, in a task of its own, under the per-attempt deadline; our own timeout becomes
+        FrameworkTimeoutError.
+
+        Why a task per attempt, when the worker could await the call itself: measured end to end through the SDK
+        (2,000 requests, 200 workers, client CPU saturated, 8 interleaved rounds), workers that await each request
+        directly reach 0.92x the items/s of a ``Semaphore`` + ``gather`` loop, workers that await it as a task
+        1.01x; this processor went from 0.88x to 0.97x. The cause is not pinned down (connections, selector wake-ups
+        per item and GC time are the same in both shapes). The task also gives the deadline its own target: it
+        cancels the attempt, never the worker.
+        """
         timeout = self.config.timeout_per_item
         if self.config.dry_run:
             coro = item.strategy.dry_run(item.prompt)
         else:
             coro = _call_execute(item.strategy, item.prompt, attempt, timeout, state)
         loop = self._loop
-        deadline = Deadline(loop, asyncio.current_task(loop), loop.time() + timeout)  # type: ignore[arg-type]
+        task = loop.create_task(_attempt(coro))
+        deadline = Deadline(loop, task, loop.time() + timeout)
         try:
-            return await coro
+            return await task
         except asyncio.CancelledError:
             if deadline.expired() and not self._stopping:
                 raise FrameworkTimeoutError(item.item_id, attempt, timeout) from None
             raise
+        except _Interrupt as interrupt:
+            raise interrupt.exc from None
         finally:
             deadline.disarm()
 
