@@ -165,6 +165,26 @@ def test_a_strategy_swallowing_the_timeout_does_not_poison_the_worker():
     assert [r.output for r in batch.results] == ["late", "late"]
 
 
+def test_each_attempt_runs_in_a_task_of_its_own_and_the_timeout_cancels_only_that_task():
+    class Recording(Scripted):
+        async def execute(self, prompt, attempt, timeout, state=None):
+            tasks.append(asyncio.current_task())
+            return await super().execute(prompt, attempt, timeout, state)
+
+    tasks = []
+    strategy = Recording({"a": ["hang"]})
+
+    async def scenario():
+        config = {"timeout_per_item": 2, "retry": RetryConfig(max_attempts=2, initial_wait=1, jitter=False)}
+        processor = await _processor(strategy, ["a", "b"], max_workers=1, **config)
+        return await processor.process_all()
+
+    a, b = run_virtual(scenario()).results
+    assert a.success and a.attempts == 2 and b.success
+    assert len(set(map(id, tasks))) == 3  # one worker, three attempts, three tasks
+    assert [t.cancelled() for t in tasks] == [True, False, False]
+
+
 class _FlakyHooks(BaseMiddleware, BaseObserver):
     """Raises from every hook with the given probability."""
 
