@@ -588,11 +588,11 @@ class GeminiBatch:
             raise ConfigurationError("filter_json reads raw text: use it without response_schema/response_parser")
 
     def _observe(self, job: types.BatchJob) -> None:
-        entry: LedgerEntry | None = self.ledger.get(str(job.name))
-        state = job_state(job)
-        if entry is not None and entry.state != state:
+        name, state = str(job.name), job_state(job)
+        recorded = self.ledger.state(name)
+        if recorded is not None and recorded != state:
             ended = job.end_time.timestamp() if job.end_time is not None else None
-            self.ledger.update_state(entry.name, state, completed_at=ended)
+            self.ledger.update_state(name, state, completed_at=ended)
 
     async def _raw_replies(self, job: types.BatchJob, spool: IO[bytes]) -> Iterable[RawReply]:
         """The job's output entries: an inline job's from the job; a file's downloaded into ``spool`` and read from

@@ -156,6 +156,12 @@ class BatchLedger:
         """The recorded job ``name``, or ``None``."""
         return _first(self._select("WHERE name = ?", (name,)))
 
+    def state(self, name: str) -> str | None:
+        """The state last recorded for job ``name``, or ``None``. Reads that one column: every poll of a job asks,
+        and a whole entry carries the job's request keys, megabytes of JSON for 100,000 requests."""
+        row = self._db.run(lambda conn: conn.execute("SELECT state FROM batch_jobs WHERE name = ?", (name,)).fetchone())
+        return None if row is None else str(row[0])
+
     def reusable(
         self, fingerprint: str, *, endpoint: str | None = None, key_fingerprint: str | None = None
     ) -> LedgerEntry | None:

@@ -9,7 +9,7 @@ import pytest
 from google.genai import types
 
 from notebookllm.core.strategy import fingerprint_digest
-from notebookllm.gemini import GeminiStrategy
+from notebookllm.gemini import GeminiStrategy, job_state
 from notebookllm.gemini.batch import _by_key
 from notebookllm.gemini.batch_replies import RawReply, read_jsonl
 from notebookllm.gemini.batch_requests import build_requests, payload_fingerprint
@@ -76,3 +76,17 @@ def test_the_payload_fingerprint_is_the_digest_of_the_whole_payload(emulator_cli
     # the digest jobs were recorded under before it was hashed a request at a time: they are still found
     assert payload_fingerprint(strategy, requests, filter_json=True) == fingerprint_digest(whole)
     assert payload_fingerprint(strategy, requests, filter_json=False) != fingerprint_digest(whole)
+
+
+async def test_a_poll_reads_the_job_state_not_its_request_keys(make_batch, ledger):
+    batch = make_batch()
+    name = await batch.acreate_batch_job(["Categorise: Geography GCSE", "Categorise: Maths"])
+    statements: list[str] = []
+    ledger._db.run(lambda conn: conn.set_trace_callback(statements.append))
+    try:
+        job = await batch.aget_batch_job(name)
+    finally:
+        ledger._db.run(lambda conn: conn.set_trace_callback(None))
+    assert any("SELECT state FROM batch_jobs" in s for s in statements)
+    assert not any("request_keys" in s for s in statements)  # megabytes of JSON for a 100,000-request job
+    assert ledger.get(name).state == job_state(job)
