@@ -108,7 +108,8 @@ def _pin(emulator_pid: int) -> None:
 
     Unpinned on 2 cores, the scheduler moves the client and the emulator between the cores and puts other work
     beside either: the same runner's items/s moved by ±10-20 % between rounds. Pinned, each contender's client has
-    a core of its own and the emulator the other, so every runner is measured on the same footing (±2-4 %).
+    a core of its own and the emulator the other, so every runner is measured on the same footing; the machine
+    still moves single rounds by ±5-10 %, hence the median of several.
     """
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else []
     if len(cores) >= 2:
