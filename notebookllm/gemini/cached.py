@@ -119,6 +119,7 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
         Idempotent: concurrent or repeated calls share one cache. A retired or unknown model raises
         :class:`~notebookllm.gemini.GeminiModelUnavailableError` naming the models the key can use.
         """
+        await super().prepare()
         if self.context_cache is None:
             return
         try:
@@ -131,8 +132,11 @@ class GeminiCachedStrategy(GeminiStrategy[TOutput]):
 
     async def cleanup(self) -> None:
         """Delete the cache if ``delete_on_cleanup``; else it stays for later runs until its TTL ends."""
-        if self.context_cache is not None and self.delete_on_cleanup:
-            await self.context_cache.delete()
+        try:
+            if self.context_cache is not None and self.delete_on_cleanup:
+                await self.context_cache.delete()
+        finally:
+            await super().cleanup()
 
     def _fingerprint_extra(self) -> dict[str, Any]:
         # The cache's identity, not its name: the name differs between runs, the request does not.

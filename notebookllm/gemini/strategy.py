@@ -57,6 +57,7 @@ from .media_parts import MediaParts, fingerprint_contents
 from .pricing import cache_saving, estimate_cost
 from .response import GeminiResponse, audio_tokens_of, response_metadata, to_gemini_response, usage_of
 from .source import answer_source
+from .transport import RunTransport
 
 __all__ = ["GeminiStrategy"]
 
@@ -148,10 +149,19 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
             params.update(response_mime_type="application/json", response_json_schema=response_json_schema)
         base = types.GenerateContentConfig.model_validate(config or {})
         self.config = base.model_copy(update={k: v for k, v in params.items() if v is not None})
+        self._transport = RunTransport()
 
     def __repr__(self) -> str:
         # Never the client: its repr is harmless today, but nothing here should risk showing a key.
         return f"{type(self).__name__}(model={self.model!r}, include_metadata={self.include_metadata})"
+
+    async def prepare(self) -> None:
+        """Open the run's HTTP session (see :mod:`notebookllm.gemini.transport`). Called once per run."""
+        await self._transport.open(self.client)
+
+    async def cleanup(self) -> None:
+        """Close the run's HTTP session."""
+        await self._transport.close()
 
     async def execute(
         self, prompt: str, attempt: int, timeout: float, state: RetryState | None = None
@@ -229,7 +239,7 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
         if ctx is not None:
             ctx.annotate(model=self.model)
         try:
-            return await self.client.aio.models.generate_content(
+            return await self._transport.client(self.client).aio.models.generate_content(
                 model=self.model, contents=_sendable_contents(contents), config=self._sendable_config(config)
             )
         except genai_errors.ClientError as exc:
