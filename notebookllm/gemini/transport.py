@@ -105,10 +105,12 @@ def _lean(client: genai.Client) -> _Lean | None:
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0), trust_env=False, read_bufsize=_READ_BUFFER_SIZE
     )
-    context = _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    # The TLS context the client's own aiohttp requests carry; the SDK would build three more (~0.05 s each).
+    context = getattr(api, "_async_client_session_request_args", {}).get("ssl") or _ssl_context(
+        os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    )
     update = {
         "aiohttp_client": session,
-        # The SDK builds three TLS contexts (~0.15 s) for a client given none; one made once serves them all.
         "client_args": {"verify": context, **(options.client_args or {})},
         "async_client_args": {"ssl": context, **async_args},
     }
