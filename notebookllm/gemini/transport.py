@@ -38,7 +38,11 @@ from google import genai
 from google.genai import types
 from yarl import URL
 
+from ..core.redaction import get_logger
+
 __all__ = ["RunTransport"]
+
+_log = get_logger(__name__)
 
 _DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
 _READ_BUFFER_SIZE = 2**22  # what google-genai gives its own session: whole large replies in one read
@@ -64,8 +68,14 @@ class RunTransport:
         """A run starts on the running loop: make the lean client for ``client`` unless a run is open here."""
         loop = asyncio.get_running_loop()
         runs = self._runs.get(loop, 0)
-        if runs == 0 and (lean := _lean(client)) is not None:
-            self._open[loop] = lean
+        if runs == 0:
+            try:
+                lean = _lean(client)
+            except Exception:  # a saving, never a reason for a run to fail: send through the client as given
+                _log.warning("notebookllm: the run sends through the client's own HTTP session", exc_info=True)
+                lean = None
+            if lean is not None:
+                self._open[loop] = lean
         self._runs[loop] = runs + 1
 
     def client(self, client: genai.Client) -> genai.Client:

@@ -18,6 +18,7 @@ from google import genai
 import notebookllm as nl
 from notebookllm.emulator import Emulator
 from notebookllm.gemini import GeminiStrategy
+from notebookllm.gemini import transport as transport_module
 from notebookllm.gemini.transport import RunTransport
 
 _PROXY_ENV = [n for name in ("HTTP", "HTTPS", "ALL", "NO") for n in (f"{name}_PROXY", f"{name.lower()}_proxy")]
@@ -143,3 +144,17 @@ async def test_a_client_given_its_own_session_is_used_as_given(emulator: Emulato
     await transport.close()
     assert not session.closed
     await session.close()
+
+
+async def test_a_session_that_cannot_be_made_never_fails_the_run(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(client: Any) -> None:
+        raise RuntimeError("no session today")
+
+    monkeypatch.setattr(transport_module, "_lean", broken)
+    client = emulator.client()
+    results = await _run(client, ["one", "two"])
+    assert [r.success for r in results] == [True, True]
+    assert "sends through the client's own HTTP session" in caplog.text
+    await client.aio.aclose()
