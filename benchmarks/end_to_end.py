@@ -42,6 +42,7 @@ from google.genai import types
 
 import notebookllm as nl
 from notebookllm import LLMWorkItem, ParallelBatchProcessor, ProcessorConfig
+from notebookllm.core.virtual_clock import run_virtual
 from notebookllm.gemini import GeminiStrategy
 from notebookllm.gemini.transport import RunTransport
 
@@ -532,10 +533,8 @@ async def _virtual_run(
 
 
 def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[int]) -> None:
-    """Where the wall time goes: our processor on the virtual clock (tests/core), so only its waits count."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "core"))
-    from core_virtual_clock import run_virtual
-
+    """Where the wall time goes: our processor on the virtual clock (``notebookllm.core.virtual_clock``), so only its
+    waits count."""
     events = nl.ProcessingEvent
     slots, ramp_s = nl.RateLimitConfig().slow_start_items, 2 * nl.RateLimitConfig().slow_start_interval
     clean = math.ceil(args.items / args.workers) * args.latency

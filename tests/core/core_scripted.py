@@ -6,8 +6,6 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from core_virtual_clock import run_virtual
-
 from notebookllm import (
     BatchResult,
     ErrorClassifier,
@@ -18,6 +16,7 @@ from notebookllm import (
     ProcessorConfig,
     RetryState,
 )
+from notebookllm.core.virtual_clock import run_virtual
 
 
 class RateLimited(Exception):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from core_virtual_clock import run_virtual
 
 from notebookllm import (
     Budget,
@@ -20,6 +19,7 @@ from notebookllm import (
     RetryConfig,
 )
 from notebookllm.core.attempt import current_attempt
+from notebookllm.core.virtual_clock import run_virtual
 
 ESTIMATE = Charge(tokens=100, cost_usd=0.01)
 

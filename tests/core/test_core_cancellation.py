@@ -8,7 +8,6 @@ import random
 
 import pytest
 from core_scripted import RateLimited, ScriptClassifier, Scripted, items
-from core_virtual_clock import run_virtual
 
 from notebookllm import (
     BaseMiddleware,
@@ -21,6 +20,7 @@ from notebookllm import (
     RetryConfig,
     current_attempt,
 )
+from notebookllm.core.virtual_clock import run_virtual
 
 
 async def _processor(strategy, prompts, **config):

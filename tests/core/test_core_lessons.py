@@ -1,6 +1,6 @@
 """One test (at least) per defect of batch-llm v0.3 (reference/lessons.md, items 1–12 and 14–16).
 
-Time-dependent behaviour runs on a virtual clock (core_virtual_clock): the asserted times are loop times.
+Time-dependent behaviour runs on a virtual clock (notebookllm.core.virtual_clock): the asserted times are loop times.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 
 import pytest
 from core_scripted import QuotaExhausted, RateLimited, ScriptClassifier, Scripted, items, run, run_items
-from core_virtual_clock import run_virtual
 
 from notebookllm import (
     DefaultErrorClassifier,
@@ -28,6 +27,7 @@ from notebookllm import (
     current_attempt,
 )
 from notebookllm.core.events import BaseObserver
+from notebookllm.core.virtual_clock import run_virtual
 
 
 def _config(**kw) -> ProcessorConfig:

@@ -7,7 +7,6 @@ import itertools
 
 import pytest
 from core_scripted import Scripted, items, run
-from core_virtual_clock import run_virtual
 
 from notebookllm import (
     BaseMiddleware,
@@ -30,6 +29,7 @@ from notebookllm import (
     current_attempt,
 )
 from notebookllm.core.deadline import Deadline
+from notebookllm.core.virtual_clock import run_virtual
 
 FAST = ProcessorConfig(retry=RetryConfig(max_attempts=3, initial_wait=1, jitter=False))
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import seed_guide
-from core_virtual_clock import run_virtual
 from seed_guide import BookMetadata, MultiStageStrategy, MyCustomStrategy, SmartRetryStrategy
 
 from notebookllm import (
@@ -23,6 +22,7 @@ from notebookllm import (
     RetryState,
     current_attempt,
 )
+from notebookllm.core.virtual_clock import run_virtual
 
 BILLED = {"input_tokens": 120, "output_tokens": 30}
 

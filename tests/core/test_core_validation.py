@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from core_scripted import Scripted, items
-from core_virtual_clock import run_virtual
 
 from notebookllm import (
     ConfigurationError,
@@ -15,6 +14,7 @@ from notebookllm import (
     RateLimitConfig,
     RetryConfig,
 )
+from notebookllm.core.virtual_clock import run_virtual
 
 
 @pytest.mark.parametrize(
