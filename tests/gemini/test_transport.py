@@ -149,7 +149,7 @@ async def test_a_client_given_its_own_session_is_used_as_given(emulator: Emulato
 async def test_a_session_that_cannot_be_made_never_fails_the_run(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(client: Any) -> None:
+    async def broken(client: Any) -> None:
         raise RuntimeError("no session today")
 
     monkeypatch.setattr(transport_module, "_lean", broken)
