@@ -2,7 +2,7 @@
 
 Results are Gemini-shaped: a pydantic output, token counts and the metadata a Gemini reply carries. The store's
 figures use a strategy keyed by ``cache_namespace`` (the core's default fingerprint), so they measure the store;
-the per-item cost of ``GeminiStrategy.request_fingerprint`` (computed by the strategy, not the store) is measured
+the per-item cost of ``GeminiStrategy.request_key`` (the cache key, computed by the strategy, not the store) is measured
 on its own, on fewer items.
 
     .venv/bin/python benchmarks/store_speed.py                 # 100,000 items
@@ -24,7 +24,7 @@ from google.genai import types
 from pydantic import BaseModel
 
 from notebookllm.core.results import WorkItemResult
-from notebookllm.core.strategy import LLMCallStrategy, fingerprint_digest
+from notebookllm.core.strategy import LLMCallStrategy
 from notebookllm.core.tokens import TokenUsage
 from notebookllm.core.work_item import LLMWorkItem
 from notebookllm.gemini import GeminiStrategy
@@ -77,7 +77,7 @@ def _gemini_fingerprint_us(n: int) -> float:
     strategy = GeminiStrategy(client, "gemini-2.5-flash", temperature=0.0, response_schema=Verdict)
     start = time.perf_counter()
     for item in _items(strategy, n):
-        fingerprint_digest(strategy.request_fingerprint(item.prompt))
+        strategy.request_key(item.prompt)
     return (time.perf_counter() - start) / n * 1e6
 
 
@@ -102,7 +102,7 @@ async def _measure(n: int, folder: Path) -> dict[str, float]:
     assert len(rerun.finished) == n and not rerun.pending
     store.close()
     return {
-        "GeminiStrategy fingerprint + digest per item, µs": _gemini_fingerprint_us(min(n, 2000)),
+        "GeminiStrategy cache key (request_key) per item, µs": _gemini_fingerprint_us(min(n, 2000)),
         "fresh run: lookup (miss) per item, µs": lookup_miss / n * 1e6,
         "fresh run: record() on the loop per item, µs": queued / n * 1e6,
         "fresh run: lookup + commit per item, µs": (lookup_miss + committed) / n * 1e6,

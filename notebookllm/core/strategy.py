@@ -85,6 +85,12 @@ class LLMCallStrategy(ABC, Generic[TOutput]):
             return None
         return {"namespace": self.cache_namespace, "prompt": prompt}
 
+    def request_key(self, prompt: str) -> str | None:
+        """The response cache's key of ``prompt``: :func:`fingerprint_digest` of :meth:`request_fingerprint`, or
+        ``None`` if uncacheable. A strategy may compute the same digest faster; the store keys on this."""
+        fingerprint = self.request_fingerprint(prompt)
+        return None if fingerprint is None else fingerprint_digest(fingerprint)
+
 
 def fingerprint_digest(fingerprint: dict[str, Any]) -> str:
     """A stable SHA-256 hex digest of a request fingerprint (keys sorted, compact JSON)."""

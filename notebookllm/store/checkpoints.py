@@ -37,9 +37,9 @@ def run_identity(run_name: str | None, run_fingerprint: str | None) -> str | Non
 
 def item_key(item: LLMWorkItem[Any, Any], run_id: str | None) -> str | None:
     """Where ``item``'s reply is stored: its cache key, else its checkpoint key within ``run_id``, else ``None``."""
-    fingerprint = item.strategy.request_fingerprint(item.prompt)
-    if fingerprint is not None:
-        return fingerprint_digest(fingerprint)
+    key = item.strategy.request_key(item.prompt)
+    if key is not None:
+        return key
     if run_id is None:
         return None
     return fingerprint_digest({"run": run_id, "item_id": item.item_id, "prompt": item.prompt})

@@ -110,3 +110,25 @@ def test_reprs_name_the_model_not_the_client():
     s = GeminiCachedStrategy(CLIENT, "gemini-2.5-flash", cached_content="x" * 10)
     assert SECRET not in repr(s) and "gemini-2.5-flash" in repr(s)
     assert SECRET not in repr(CLIENT)
+
+
+class _Tricky(pydantic.BaseModel):
+    contents: str | None = None  # a schema property named like the request's own key
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        GeminiStrategy(CLIENT, "gemini-2.5-flash"),
+        GeminiStrategy(CLIENT, "gemini-2.5-flash", temperature=0.2, response_schema=Book2, system_instruction="s"),
+        GeminiStrategy(CLIENT, "gemini-2.5-flash", response_json_schema={"type": "object", "contents": None}),
+        GeminiStrategy(CLIENT, "gemini-2.5-flash", response_schema=_Tricky, seed=3, thinking="low"),
+        GeminiCachedStrategy(CLIENT, "gemini-2.5-flash", system_instruction="a long shared preamble " * 50),
+    ],
+    ids=["plain", "config+schema", "json schema with a contents key", "schema property named contents", "cached"],
+)
+@pytest.mark.parametrize("prompt", ["Dune", 'é ✓ 日本 \x00 "quoted" \\ back', '"contents":null', ""])
+def test_the_cache_key_is_the_fingerprints_digest(strategy, prompt):
+    """request_key splices the prompt into JSON written once per strategy: the digest must be the very one of
+    request_fingerprint (a different one would miss every answer already stored)."""
+    assert strategy.request_key(prompt) == fingerprint_digest(strategy.request_fingerprint(prompt))
