@@ -122,7 +122,7 @@ class _Tricky(pydantic.BaseModel):
         GeminiStrategy(CLIENT, "gemini-2.5-flash"),
         GeminiStrategy(CLIENT, "gemini-2.5-flash", temperature=0.2, response_schema=Book2, system_instruction="s"),
         GeminiStrategy(CLIENT, "gemini-2.5-flash", response_json_schema={"type": "object", "contents": None}),
-        GeminiStrategy(CLIENT, "gemini-2.5-flash", response_schema=_Tricky, seed=3, thinking="low"),
+        GeminiStrategy(CLIENT, "gemini-2.5-flash", response_schema=_Tricky, seed=3, thinking=128),
         GeminiCachedStrategy(CLIENT, "gemini-2.5-flash", system_instruction="a long shared preamble " * 50),
     ],
     ids=["plain", "config+schema", "json schema with a contents key", "schema property named contents", "cached"],
