@@ -204,7 +204,10 @@ class GeminiStrategy(LLMCallStrategy[TOutput]):
     @functools.cached_property
     def _identity_json(self) -> tuple[str, str] | None:
         """The canonical JSON of :meth:`request_fingerprint` up to its contents and after them (its keys are sorted,
-        so the contents sit in one place); ``None`` if the marker put there cannot be found once."""
+        so the contents sit in one place); ``None`` if the marker put there cannot be found once, or if a subclass
+        writes its own fingerprint."""
+        if type(self).request_fingerprint is not GeminiStrategy.request_fingerprint:
+            return None
         text = canonical_json({**self._request_identity, "contents": _CONTENTS_MARK})
         marker = f'"contents":{canonical_json(_CONTENTS_MARK)}'
         if text.count(marker) != 1:

@@ -132,3 +132,13 @@ def test_the_cache_key_is_the_fingerprints_digest(strategy, prompt):
     """request_key splices the prompt into JSON written once per strategy: the digest must be the very one of
     request_fingerprint (a different one would miss every answer already stored)."""
     assert strategy.request_key(prompt) == fingerprint_digest(strategy.request_fingerprint(prompt))
+
+
+def test_a_subclass_with_its_own_fingerprint_is_keyed_on_it():
+    class Versioned(GeminiStrategy):
+        def request_fingerprint(self, prompt):
+            return {**super().request_fingerprint(prompt), "prompt_version": 2}
+
+    strategy = Versioned(CLIENT, "gemini-2.5-flash")
+    assert strategy.request_key("Dune") == fingerprint_digest(strategy.request_fingerprint("Dune"))
+    assert strategy.request_key("Dune") != GeminiStrategy(CLIENT, "gemini-2.5-flash").request_key("Dune")
