@@ -27,9 +27,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
-import ssl
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -117,15 +114,12 @@ async def _lean(client: genai.Client) -> _Lean | None:
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0), trust_env=False, read_bufsize=_READ_BUFFER_SIZE
     )
-    # The TLS context the client's own aiohttp requests carry; the SDK would build three more (~0.05 s each).
-    context = getattr(api, "_async_client_session_request_args", {}).get("ssl") or _ssl_context(
-        os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-    )
-    update = {
-        "aiohttp_client": session,
-        "client_args": {"verify": context, **(options.client_args or {})},
-        "async_client_args": {"ssl": context, **async_args},
-    }
+    update: dict[str, object] = {"aiohttp_client": session}
+    # The TLS context the client's own aiohttp requests carry; given none, the SDK builds three (~0.05 s each).
+    context = getattr(api, "_async_client_session_request_args", {}).get("ssl")
+    if context is not None:
+        update["client_args"] = {"verify": context, **(options.client_args or {})}
+        update["async_client_args"] = {"ssl": context, **async_args}
     try:
         lean = genai.Client(vertexai=False, api_key=api.api_key, http_options=options.model_copy(update=update))
     except BaseException:
@@ -143,11 +137,3 @@ def _environment_applies(url: URL) -> bool:
             continue
         return True
     return False
-
-
-@functools.lru_cache(maxsize=4)
-def _ssl_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
-    """The TLS context google-genai makes for its transports (certifi's roots unless ``SSL_CERT_FILE``/``_DIR``)."""
-    import certifi
-
-    return ssl.create_default_context(cafile=cafile or certifi.where(), capath=capath)
