@@ -27,6 +27,9 @@ How it runs: ``min(max_workers, items)`` worker tasks take items in submission o
   fails and so does every item not yet sent, with the same error, without a request; finished items are kept;
 * otherwise: exponential backoff, then the next attempt.
 
+While the workers run, what the process held before the run is left out of garbage collection
+(:func:`~notebookllm.core.heap.frozen_heap`): the collections a run's allocations set off walk only the run's objects.
+
 Whatever raises — ``execute``, ``on_error``, a middleware, an observer, the post-processor, the progress
 callback — is logged to the ``"notebookllm"`` logger and the item still ends with exactly one result.
 """
@@ -56,6 +59,7 @@ from .errors import (
     ItemCancelledError,
 )
 from .events import BaseObserver, ProcessingEvent
+from .heap import frozen_heap
 from .middleware import BaseMiddleware
 from .rate_limit import RateGate
 from .redaction import get_logger
@@ -345,9 +349,10 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         try:
             if self._observers:
                 await self._emit(ProcessingEvent.PROCESSING_STARTED, {"total": total})
-            self._workers = [loop.create_task(self._worker()) for _ in range(min(config.max_workers, total))]
-            if self._workers:
-                await asyncio.wait(self._workers)
+            with frozen_heap():
+                self._workers = [loop.create_task(self._worker()) for _ in range(min(config.max_workers, total))]
+                if self._workers:
+                    await asyncio.wait(self._workers)
         except asyncio.CancelledError:
             interrupted = True
             await self._stop_workers()
