@@ -4,7 +4,8 @@ Every run sends the same distinct prompts through ``genai.Client.aio`` to the em
 client's CPU is this process's CPU and nothing else). Scenarios:
 
 - ``throughput``: fixed latency, N items, C workers — wall time against the latency bound ceil(N / C) × L, items/s
-  as a share of the hand-written ``asyncio.Semaphore`` + ``gather`` loop, client CPU ms per item. ``--saturate``
+  as a share of the hand-written ``asyncio.Semaphore`` + ``gather`` loop, client CPU ms per item; the physical limit
+  is the same loop posting the SDK's JSON with bare aiohttp (no SDK). ``--saturate``
   raises the workers until the client CPU is the limit and reports items per client CPU-second.
 - ``ratelimit``: the emulator enforcing a requests-per-minute and a token quota; ours with the matching client-side
   limits and without any, the peer with its own: 429s received, achieved rate ÷ limit.
@@ -267,13 +268,37 @@ async def peer(client: genai.Client, prompts: list[str], limits: Limits) -> int:
     return sum(r.success for r in batch.results)
 
 
+async def http_floor(client: genai.Client, prompts: list[str], limits: Limits) -> int:
+    """The physical limit of this emulator, machine and HTTP stack: the same loop posting the JSON the SDK sends with
+    a bare aiohttp session (no SDK: no request or reply models), reading the reply's text from the JSON."""
+    import aiohttp
+
+    url = f"{client._api_client._http_options.base_url.rstrip('/')}/v1beta/models/{MODEL}:generateContent"
+    headers = {"x-goog-api-key": KEY}
+    semaphore = asyncio.Semaphore(limits.workers)
+
+    async def one(session: aiohttp.ClientSession, prompt: str) -> str:
+        body = {"contents": [{"parts": [{"text": prompt}], "role": "user"}]}
+        async with semaphore, session.post(url, json=body, headers=headers) as reply:
+            reply.raise_for_status()
+            return (await reply.json())["candidates"][0]["content"]["parts"][0]["text"]
+
+    connector = aiohttp.TCPConnector(limit=0)  # as the SDK's: no cap on connections
+    async with aiohttp.ClientSession(connector=connector, trust_env=False) as session:
+        replies = await asyncio.gather(*(one(session, p) for p in prompts), return_exceptions=True)
+    return sum(isinstance(r, str) for r in replies)
+
+
 RUNNERS: dict[str, Runner] = {
     "hand-written Semaphore + gather": hand_written,
     "hand-written, notebookllm's HTTP session": hand_written_lean,
     "ParallelBatchProcessor + GeminiStrategy": processor,
     "nl.arun": arun,
     "async-batch-llm GeminiStrategy": peer,
+    "physical limit: aiohttp without the SDK": http_floor,
 }
+# Loops with no retries and no limits: left out of the rate-limit and fault scenarios.
+_BARE = (hand_written, hand_written_lean, http_floor)
 
 
 def _peer_installed() -> bool:
@@ -311,7 +336,7 @@ def _measure(
 
 
 def _names(args: argparse.Namespace, with_hand_written: bool = True) -> list[str]:
-    names = [n for n in RUNNERS if with_hand_written or RUNNERS[n] not in (hand_written, hand_written_lean)]
+    names = [n for n in RUNNERS if with_hand_written or RUNNERS[n] not in _BARE]
     if not _peer_installed():
         print("(async-batch-llm is not installed: pip install -e '.[bench]'; its rows are left out)")
         names.remove("async-batch-llm GeminiStrategy")
@@ -334,6 +359,8 @@ def throughput(args: argparse.Namespace) -> None:
     if args.schema and "async-batch-llm GeminiStrategy" in names:
         print("(--schema: async-batch-llm's row is left out; its GeminiModel takes no response schema)")
         names.remove("async-batch-llm GeminiStrategy")
+    if args.schema and "physical limit: aiohttp without the SDK" in names:
+        names.remove("physical limit: aiohttp without the SDK")  # it posts plain-text requests only
     bound = math.ceil(args.items / args.workers) * args.latency
     print(
         f"throughput: {args.items:,} items, {args.workers} workers, {args.latency * 1e3:.0f} ms fixed latency"
@@ -355,7 +382,7 @@ def throughput(args: argparse.Namespace) -> None:
         rate = statistics.median(m.rate for m in measures)
         cpu = statistics.median(m.cpu_ms_per_item for m in measures)
         spread = f"{min(m.rate for m in measures) / base:.2f}-{max(m.rate for m in measures) / base:.2f}×"
-        over = args.items / rate / bound if bound else math.inf
+        over = args.items / rate / bound if bound and rate else math.inf
         print(f"| {name} | {rate:,.0f} | {rate / base:.2f}× | {spread} | {over:.2f} | {cpu:.2f} | {1e3 / cpu:,.0f} |")
         failed = [m for m in measures if m.completed != m.items]
         if failed:
