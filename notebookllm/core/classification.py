@@ -29,10 +29,14 @@ class ErrorInfo:
     """What an error means for retrying.
 
     Attributes:
-        retryable: try this item again (within ``max_attempts``, or freely for rate limits).
+        retryable: try this item again (within ``max_attempts``; rate limits and 503s have limits of their own).
         is_rate_limit: a per-minute limit was hit: every worker pauses (cooldown) and the wait does not use up
             the item's attempts.
         is_quota_exhausted: a daily or hard quota is spent; never retryable.
+        is_unavailable: the service turned the request away as overloaded or down (Gemini's 503 ``UNAVAILABLE``):
+            nothing was generated or billed, and the error says nothing about this item. Retried with backoff
+            without using up an attempt, up to ``RetryConfig.max_unavailable_waits`` times; nothing but these for
+            ``RetryConfig.stop_when_unavailable_for`` seconds stops the run.
         retry_after: seconds the server asked us to wait, when it said so.
         category: a short label for tables and metrics, e.g. ``"rate_limit"``, ``"server"``, ``"timeout"``,
             ``"network"``, ``"validation"``, ``"client"``, ``"blocked"``, ``"quota_exhausted"``,
@@ -45,6 +49,7 @@ class ErrorInfo:
     retryable: bool
     is_rate_limit: bool = False
     is_quota_exhausted: bool = False
+    is_unavailable: bool = False
     retry_after: float | None = None
     category: str = "unknown"
     scope: str = "item"

@@ -54,11 +54,25 @@ class RetryConfig(_Config):
     ``max_attempts``.
 
     The defaults are google-genai's own retry defaults (``HttpRetryOptions``: 5 attempts including the first,
-    1 s, doubling, at most 60 s): when 20 % of requests fail independently, 0.2⁵ = 0.03 % of items use up five
-    attempts, where three would leave 0.8 % failed.
+    1 s, doubling, at most 60 s). They bound what a retry can cost: an answer that did not parse or validate is
+    billed, so a prompt that never validates is paid for at most five times.
+
+    A 503 (the service overloaded or unavailable: ``ErrorInfo.is_unavailable``) is billed nothing and says nothing
+    about the item, so it does not use up an attempt either: it backs off on its own schedule (the one above,
+    counted in 503s) and the item gives up after ``max_unavailable_waits`` of them. When 20 % of requests are 503s,
+    five tries leave 0.2⁵ = 0.03 % of items failed (one row in three runs of 1,000) and nine leave 0.2⁹ = 5 × 10⁻⁷.
+    So that a service that is down does not hold every item through all its waits, the run stops once every attempt
+    for ``stop_when_unavailable_for`` seconds ended in a 503: nothing more is sent, items not finished end failed
+    with that 503, finished ones are kept, and running the cell again later sends only the rest.
     """
 
-    max_attempts: int = Field(5, gt=0, le=100, description="attempts per item, rate-limit waits not counted")
+    max_attempts: int = Field(5, gt=0, le=100, description="attempts per item, rate-limit waits and 503s not counted")
+    max_unavailable_waits: int = Field(
+        8, ge=0, le=100, description="503s (overloaded, unavailable) one item may wait out"
+    )
+    stop_when_unavailable_for: float | None = Field(
+        60.0, gt=0, description="seconds of nothing but 503s after which the run stops; None: never"
+    )
     initial_wait: float = Field(1.0, gt=0, description="seconds before the first retry")
     max_wait: float = Field(60.0, gt=0, description="cap on one backoff wait, seconds")
     exponential_base: float = Field(2.0, ge=1, description="growth factor of the wait per attempt")

@@ -20,6 +20,8 @@ How it runs: ``min(max_workers, items)`` worker tasks take items in submission o
 (the processor's classifier, else the strategy's, else :class:`DefaultErrorClassifier`):
 
 * rate limit: every worker pauses (one shared cooldown), then a ramp; the wait does not use an attempt;
+* 503 (the service overloaded or down): backoff counted in 503s; it does not use an attempt either, and a run
+  whose every attempt for ``RetryConfig.stop_when_unavailable_for`` seconds ended in one stops;
 * quota exhausted / not retryable / attempts used up: the item fails;
 * with a :class:`Budget`, an attempt whose estimated cost cannot fit fails its item (``BudgetExceededError``)
   without a request; one that fits only once the attempts in flight are billed waits for them;
@@ -42,6 +44,7 @@ import inspect
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Generic
 
@@ -222,6 +225,8 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         self._completed = 0
         self._stopping = False
         self._halted: tuple[Exception, ErrorInfo] | None = None  # the run-scoped error that stopped the run
+        self._halt_signal = asyncio.Event()  # set with _halted: wakes the retries waiting in backoff
+        self._unavailable_since: float | None = None  # when the attempts began to end in nothing but 503s
         self._interrupt_exc: BaseException | None = None
         self._stream: deque[WorkItemResult[TOutput, TContext]] | None = None
         self._stream_done = False
@@ -430,8 +435,9 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         started_at = time.time()
         t0 = loop.time()
         state = RetryState()
-        attempt = 0  # attempts that count towards max_attempts (a rate-limited one is handed back)
+        attempt = 0  # attempts that count towards max_attempts (a rate-limited or 503 one is handed back)
         rate_limit_waits = 0
+        unavailable_waits = 0
         cost: float | None = None  # the estimated cost of every attempt so far, as the strategies annotated it
         usage: TokenUsage | None = None  # billed by failed attempts
         metadata: Mapping[str, Any] = _NO_METADATA
@@ -457,7 +463,16 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         # An item never sent cost nothing: its row says $0, not "unknown".
                         spent = _with_cost(metadata, 0.0 if cost is None else cost)
                         result = self._failure(
-                            item, exc, OVER_BUDGET, attempt, usage, spent, t0, started_at, rate_limit_waits
+                            item,
+                            exc,
+                            OVER_BUDGET,
+                            attempt,
+                            usage,
+                            spent,
+                            t0,
+                            started_at,
+                            rate_limit_waits,
+                            unavailable_waits,
                         )
                         break
                 if self._halted is not None:  # checked after any cooldown wait, right before sending
@@ -465,7 +480,16 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         budget.release(hold)  # type: ignore[union-attr]
                     error, info = self._halted
                     result = self._failure(
-                        item, error, info, attempt, usage, metadata, t0, started_at, rate_limit_waits
+                        item,
+                        error,
+                        info,
+                        attempt,
+                        usage,
+                        metadata,
+                        t0,
+                        started_at,
+                        rate_limit_waits,
+                        unavailable_waits,
                     )
                     break
                 attempt += 1
@@ -491,6 +515,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     metadata = _with_cost(ctx.metadata, cost)
                     raise
                 else:
+                    self._unavailable_since = None
                     cost = _add_cost(cost, ctx.metadata)
                     result = WorkItemResult(
                         item.item_id,
@@ -506,6 +531,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                         time.time(),
                         item.context,
                         rate_limit_waits=rate_limit_waits,
+                        unavailable_waits=unavailable_waits,
                     )
                     break
                 finally:
@@ -520,10 +546,14 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                 cost = _add_cost(cost, ctx.metadata)
                 metadata = _with_cost(ctx.metadata, cost)
                 info = self._classify(run, error)
+                if info.is_unavailable:
+                    self._unavailable(error, info)
+                else:
+                    self._unavailable_since = None
                 if info.scope == "run" and self._halted is None:
                     # notebookllm loggers redact secrets themselves (RedactingFilter)
                     logger.error("stopping the run (%s): %s", info.category, error)
-                    self._halted = (error, info)
+                    self._halt(error, info)
                 await _call_hook(
                     f"on_error() of {type(item.strategy).__name__}",
                     _call_on_error,
@@ -540,27 +570,25 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     if rate_limit_waits <= config.rate_limit.max_rate_limit_waits:
                         await self._rate_limited(item, attempt + 1, error, info)
                         continue
+                elif info.is_unavailable:
+                    unavailable_waits += 1
+                    attempt -= 1  # turned away, nothing generated or billed: no attempt used up
+                    if self._halted is not None:
+                        error, info = self._halted
+                    elif unavailable_waits <= retry.max_unavailable_waits:
+                        await self._back_off(item, attempt + 1, error, info, backoff_delay(retry, unavailable_waits))
+                        continue
                 elif (
                     info.retryable
                     and not info.is_quota_exhausted
                     and info.scope != "run"
                     and attempt < retry.max_attempts
                 ):
-                    wait = backoff_delay(retry, attempt)
-                    if observers:
-                        await self._emit(
-                            ProcessingEvent.ITEM_RETRYING,
-                            {
-                                "item_id": item.item_id,
-                                "attempt": attempt,
-                                "error": error,
-                                "error_info": info,
-                                "wait": wait,
-                            },
-                        )
-                    await asyncio.sleep(wait)
+                    await self._back_off(item, attempt, error, info, backoff_delay(retry, attempt))
                     continue
-                result = self._failure(item, error, info, attempt, usage, metadata, t0, started_at, rate_limit_waits)
+                result = self._failure(
+                    item, error, info, attempt, usage, metadata, t0, started_at, rate_limit_waits, unavailable_waits
+                )
                 break
             await self._finish(index, result)
         except _STOP:
@@ -572,6 +600,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
                     error_info=_CANCELLED,
                     attempts=attempt,
                     rate_limit_waits=rate_limit_waits,
+                    unavailable_waits=unavailable_waits,
                     token_usage=usage or ZERO_USAGE,
                     metadata=metadata,
                     latency_s=loop.time() - t0,
@@ -618,6 +647,37 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             logger.exception("error classifier %s raised; the item is not retried", type(run.classifier).__name__)
             return _CLASSIFIER_FAILED
 
+    def _halt(self, error: Exception, info: ErrorInfo) -> None:
+        """Stop sending: every item not yet sent, or waiting to be sent again, ends failed with ``error``."""
+        self._halted = (error, info)
+        self._halt_signal.set()
+
+    def _unavailable(self, error: Exception, info: ErrorInfo) -> None:
+        """Count a 503 towards the streak that, at ``stop_when_unavailable_for`` seconds, stops the run."""
+        now = self._loop.time()
+        since = self._unavailable_since
+        if since is None:
+            self._unavailable_since = now
+            return
+        limit = self.config.retry.stop_when_unavailable_for
+        if limit is not None and now - since >= limit and self._halted is None:
+            logger.error(
+                "stopping the run: every attempt for %.0f s ended in a 503 (unavailable): %s", now - since, error
+            )
+            self._halt(error, replace(info, retryable=False, scope="run"))
+
+    async def _back_off(
+        self, item: LLMWorkItem[TInput, TContext], attempt: int, error: Exception, info: ErrorInfo, wait: float
+    ) -> None:
+        """Wait ``wait`` seconds before the item's next attempt, or until the run is stopped."""
+        if self._observers:
+            await self._emit(
+                ProcessingEvent.ITEM_RETRYING,
+                {"item_id": item.item_id, "attempt": attempt, "error": error, "error_info": info, "wait": wait},
+            )
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._halt_signal.wait(), wait)
+
     async def _rate_limited(
         self, item: LLMWorkItem[TInput, TContext], attempt: int, error: Exception, info: ErrorInfo
     ) -> None:
@@ -642,6 +702,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
         t0: float,
         started_at: float,
         rate_limit_waits: int = 0,
+        unavailable_waits: int = 0,
     ) -> WorkItemResult[TOutput, TContext]:
         return WorkItemResult(
             item.item_id,
@@ -657,6 +718,7 @@ class ParallelBatchProcessor(Generic[TInput, TOutput, TContext]):
             time.time(),
             item.context,
             rate_limit_waits=rate_limit_waits,
+            unavailable_waits=unavailable_waits,
         )
 
     # -- hooks --------------------------------------------------------------------------------------------

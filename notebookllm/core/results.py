@@ -35,6 +35,8 @@ class WorkItemResult(Generic[TOutput, TContext]):
         attempts: the attempts that counted towards ``max_attempts`` (never more than it).
         rate_limit_waits: the attempts a rate limit (429) turned away, each followed by the shared cooldown; they
             are billed nothing and do not count towards ``max_attempts``.
+        unavailable_waits: the attempts a 503 (the service overloaded or down) turned away, each followed by a
+            backoff; billed nothing, not counted towards ``max_attempts``.
         token_usage: tokens of all attempts, failed ones included.
         metadata: the last attempt's annotations (``finish_reason``, ``safety_ratings``, ...), except
             ``cost_usd``, which adds up every attempt's; a shared read-only empty mapping when it made none.
@@ -58,6 +60,7 @@ class WorkItemResult(Generic[TOutput, TContext]):
     context: TContext | None = None
     from_cache: bool = False
     rate_limit_waits: int = 0
+    unavailable_waits: int = 0
 
     @property
     def input_tokens(self) -> int:

@@ -21,7 +21,9 @@ Rules of :class:`GeminiErrorClassifier`, first match wins:
     ``"quota_exhausted"``: not retryable, ``is_quota_exhausted``;
   * any other 429 → ``"rate_limit"``: retryable, ``is_rate_limit``, ``retry_after`` from ``RetryInfo.retryDelay``
     (else "Please retry in Ns" in the message). Mentioning "quota" alone changes nothing: every Gemini 429 does;
-  * 408 → ``"timeout"``, 5xx → ``"server"``: retryable (``retry_after`` when the server sent RetryInfo);
+  * 408 → ``"timeout"``, 5xx → ``"server"``: retryable (``retry_after`` when the server sent RetryInfo); a 503
+    (``UNAVAILABLE``, "The model is overloaded") also ``is_unavailable``: not billed and not about the item, so it
+    uses no attempt. Other 5xx count: Gemini answers a context too long with 500 and one too slow with 504;
   * other 4xx (400, 403 for a cache or file, 404, ...) → ``"client"``: not retryable;
   * a 2xx or 3xx status the SDK raised as an error (e.g. 201) → ``"unexpected_status"``: not retryable;
   * any other status → ``"unknown"``, retryable.
@@ -160,7 +162,7 @@ class GeminiErrorClassifier(DefaultErrorClassifier):
         if code == 408:
             return ErrorInfo(retryable=True, retry_after=retry_after, category="timeout")
         if 500 <= code <= 599:
-            return ErrorInfo(retryable=True, retry_after=retry_after, category="server")
+            return ErrorInfo(retryable=True, is_unavailable=code == 503, retry_after=retry_after, category="server")
         if is_key_error(exc):
             return ErrorInfo(retryable=False, category="auth", scope="run")
         if is_model_not_found(exc):

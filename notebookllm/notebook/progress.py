@@ -270,7 +270,13 @@ class Progress:
         plain = input_tokens = output_tokens = cached_tokens = 0
         cost = 0.0
         for result in self._unseen:
-            if result.attempts == 1 and result.success and not result.from_cache and not result.rate_limit_waits:
+            if (
+                result.attempts == 1
+                and result.success
+                and not result.from_cache
+                and not result.rate_limit_waits
+                and not result.unavailable_waits
+            ):
                 plain += 1
             elif not self._count_unusual(result):
                 continue
@@ -293,7 +299,7 @@ class Progress:
     def _count_unusual(self, result: WorkItemResult) -> bool:
         """Count a retried, failed, interrupted or cached result; return whether this run paid for it."""
         s = self.state
-        extra = (result.attempts - 1 if result.attempts > 1 else 0) + result.rate_limit_waits
+        extra = (result.attempts - 1 if result.attempts > 1 else 0) + result.rate_limit_waits + result.unavailable_waits
         info = result.error_info
         self._settled_failures += extra + (1 if info is not None and info.retryable else 0)
         if isinstance(result.error, ItemCancelledError):  # not done: the run stopped before it

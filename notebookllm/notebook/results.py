@@ -60,6 +60,7 @@ RESULT_DTYPES: dict[str, str] = {
     "error": "string",
     "attempts": "int64",
     "rate_limit_waits": "int64",
+    "unavailable_waits": "int64",
     "finish_reason": "string",
     "blocked": "bool",
     **dict.fromkeys(SAFETY_COLUMNS, "string"),
@@ -474,7 +475,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
     wrapper = _wrapper_type()
     columns: dict[str, list[Any]] = {name: [] for name in RESULT_DTYPES}
     outputs, success, attempts = columns["output"], columns["success"], columns["attempts"]
-    waits = columns["rate_limit_waits"]
+    waits, unavailable = columns["rate_limit_waits"], columns["unavailable_waits"]
     error_type, error = columns["error_type"], columns["error"]
     finish, blocked = columns["finish_reason"], columns["blocked"]
     safety = [(columns[c], category) for c, category in SAFETY_COLUMNS.items()]
@@ -494,6 +495,7 @@ def _build_frame(inputs: pd.DataFrame, results: Sequence[WorkItemResult]) -> pd.
         error.append(None if err is None else redact(str(err)))
         attempts.append(r.attempts)
         waits.append(r.rate_limit_waits)
+        unavailable.append(r.unavailable_waits)
         md = r.metadata or {}
         finish.append(md.get("finish_reason"))
         blocked.append(bool(md.get("blocked")))

@@ -31,13 +31,19 @@ class QuotaExhausted(Exception):
     """A daily quota is spent."""
 
 
+class Unavailable(Exception):
+    """What a provider's 503 (overloaded) looks like to the core."""
+
+
 class ScriptClassifier(ErrorClassifier):
-    """Knows the two exceptions above; everything else goes to the default rules."""
+    """Knows the three exceptions above; everything else goes to the default rules."""
 
     def classify(self, exc: BaseException) -> ErrorInfo:
         if isinstance(exc, RateLimited):
             # retryable=False on purpose: lesson 1 — a rate limit must be waited out whatever the flag says.
             return ErrorInfo(retryable=False, is_rate_limit=True, retry_after=exc.retry_after, category="rate_limit")
+        if isinstance(exc, Unavailable):
+            return ErrorInfo(retryable=True, is_unavailable=True, category="server")
         if isinstance(exc, QuotaExhausted):
             return ErrorInfo(retryable=False, is_rate_limit=True, is_quota_exhausted=True, category="quota_exhausted")
         from notebookllm import DefaultErrorClassifier

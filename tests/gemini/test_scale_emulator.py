@@ -25,13 +25,14 @@ from notebookllm.gemini import GeminiStrategy
 pytestmark = [pytest.mark.sdk_compat, pytest.mark.timeout(60)]
 
 MAX_ATTEMPTS = 3
+MAX_UNAVAILABLE_WAITS = 4  # 503s: not billed, not about the item, so they have their own limit
 RETRY_DELAY_S = 1.0
 # kind → (marker, succeeds, requests per item by status)
 KINDS = {
     "plain": ("", True, {200: 1}),
     "rate_limited": ("[[fail:429:1x1]]", True, {429: 1, 200: 1}),
     "flaky": ("[[fail:503x2]]", True, {503: 2, 200: 1}),
-    "down": ("[[fail:503x*]]", False, {503: MAX_ATTEMPTS}),
+    "down": ("[[fail:503x*]]", False, {503: MAX_UNAVAILABLE_WAITS + 1}),
     "hangs_once": ("[[fail:hangx1]]", True, {499: 1, 200: 1}),
     "hangs": ("[[fail:hangx*]]", False, {499: MAX_ATTEMPTS}),
 }
@@ -68,7 +69,9 @@ async def test_thousand_items_with_rate_limits_server_errors_and_hangs(make_emul
     config = ProcessorConfig(
         max_workers=64,
         timeout_per_item=2.0,  # hangs cost this; ample for a real reply even on a busy machine
-        retry=RetryConfig(max_attempts=MAX_ATTEMPTS, initial_wait=0.01, max_wait=0.05),
+        retry=RetryConfig(
+            max_attempts=MAX_ATTEMPTS, max_unavailable_waits=MAX_UNAVAILABLE_WAITS, initial_wait=0.01, max_wait=0.05
+        ),
         rate_limit=RateLimitConfig(cooldown_seconds=5, slow_start_items=4, slow_start_interval=0.01),
     )
     kinds = {f"row-{i}": _kind(i) for i in range(1000)}
@@ -85,11 +88,12 @@ async def test_thousand_items_with_rate_limits_server_errors_and_hangs(make_emul
         kind = kinds[r.item_id]
         assert r.success is KINDS[kind][1], (r.item_id, kind, r.error)
         assert r.attempts <= MAX_ATTEMPTS
+        assert r.unavailable_waits == KINDS[kind][2].get(503, 0)  # 503s are counted apart from attempts
         if not r.success:
-            assert r.attempts == MAX_ATTEMPTS
+            assert r.attempts == (0 if kind == "down" else MAX_ATTEMPTS)
             assert r.error_info.category == ("server" if kind == "down" else "timeout")
 
-    # requests per status: exactly what max_attempts allows per item (rate-limit waits use no attempt)
+    # requests per status: exactly what the limits allow per item (rate-limit waits and 503s use no attempt)
     expected: collections.Counter[int] = collections.Counter()
     for kind in kinds.values():
         expected.update(KINDS[kind][2])

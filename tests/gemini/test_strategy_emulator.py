@@ -138,10 +138,25 @@ async def test_empty_reply_is_an_error_not_an_attribute_error(emulator, emulator
     assert emulator.count(endpoint="generateContent") == 3
 
 
-async def test_server_errors_retry_then_succeed(emulator, emulator_client):
-    (result,) = (await run_items(GeminiStrategy(emulator_client), ["Flaky [[fail:503x2]]"])).results
-    assert result.success and result.attempts == 3
-    assert emulator.count(endpoint="generateContent", status=503) == 2
+@pytest.mark.parametrize(("code", "attempts", "unavailable_waits"), [(500, 3, 0), (503, 1, 2)])
+async def test_server_errors_retry_then_succeed(emulator, emulator_client, code, attempts, unavailable_waits):
+    """A 500 uses attempts (Gemini answers a context too long with one); a 503 (overloaded) is waited out apart."""
+    (result,) = (await run_items(GeminiStrategy(emulator_client), [f"Flaky [[fail:{code}x2]]"])).results
+    assert result.success and (result.attempts, result.unavailable_waits) == (attempts, unavailable_waits)
+    assert emulator.count(endpoint="generateContent", status=code) == 2
+
+
+async def test_503s_use_no_attempt_and_give_up_at_their_own_limit(emulator, emulator_client):
+    """One attempt allowed, yet three 503s are waited out; an item the service never answers fails after
+    ``max_unavailable_waits`` + 1 requests, none of them an attempt."""
+    retry = RetryConfig(max_attempts=1, max_unavailable_waits=3, initial_wait=0.01, max_wait=0.02)
+    config = ProcessorConfig(max_workers=2, retry=retry)
+    prompts = ["Flaky [[fail:503x3]]", "Down [[fail:503x*]]"]
+    flaky, down = (await run_items(GeminiStrategy(emulator_client), prompts, config=config)).results
+    assert flaky.success and (flaky.attempts, flaky.unavailable_waits) == (1, 3)
+    assert not down.success and (down.attempts, down.unavailable_waits) == (0, 4)
+    assert down.error_info.is_unavailable and down.error.code == 503
+    assert emulator.count(endpoint="generateContent", status=503) == 3 + 4
 
 
 async def test_client_errors_fail_at_once(emulator, emulator_client):
@@ -238,3 +253,17 @@ async def test_a_flex_request_is_priced_at_the_flex_rate(emulator_client):
     flex = (await run_items(GeminiStrategy(emulator_client, config={"service_tier": "flex"}), prompts)).results[0]
     assert flex.token_usage == standard.token_usage
     assert flex.metadata["cost_usd"] == pytest.approx(standard.metadata["cost_usd"] / 2)
+
+
+async def test_a_service_answering_nothing_but_503s_stops_the_run(emulator, emulator_client):
+    """Without the stop, 20 rows × 51 requests; with it, the rows not sent when it came fail with the 503 unsent."""
+    retry = RetryConfig(max_unavailable_waits=50, initial_wait=0.05, max_wait=0.1, stop_when_unavailable_for=0.3)
+    config = ProcessorConfig(max_workers=4, retry=retry)
+    prompts = [f"Row {i} [[fail:503x*]]" for i in range(20)]
+    batch = await run_items(GeminiStrategy(emulator_client), prompts, config=config)
+    assert not batch.succeeded and all(r.error.code == 503 for r in batch.results)
+    assert all(r.attempts == 0 for r in batch.results)  # 503s use no attempt
+    unsent = [r for r in batch.results if r.unavailable_waits == 0]
+    assert unsent and all(r.error_info.scope == "run" for r in unsent)
+    sent = emulator.count(endpoint="generateContent")
+    assert sent == sum(r.unavailable_waits for r in batch.results) < 20 * 51

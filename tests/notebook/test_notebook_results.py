@@ -30,6 +30,7 @@ ISSUE_5_SCHEMA = {
     "error": "string",
     "attempts": "int64",
     "rate_limit_waits": "int64",  # issue 11: rate-limit waits in their own column, not in attempts
+    "unavailable_waits": "int64",  # issue 14: 503s (not billed, not the row's fault) apart from attempts too
     "finish_reason": "string",
     "blocked": "bool",
     "safety_harassment": "string",

@@ -11,7 +11,7 @@ from test_notebook_spend import MODEL, _billed
 import notebookllm as nl
 from notebookllm.core.tokens import format_usd
 
-ROWS = ["a plain row", "a flaky row [[fail:503x2]]", "a blocked row [[safety-stop]]"]
+ROWS = ["a plain row", "a flaky row [[fail:500x2]]", "a blocked row [[safety-stop]]"]
 
 
 async def test_retry_failed_counts_every_attempt_once_and_says_what_the_retry_spent(
@@ -29,7 +29,7 @@ async def test_retry_failed_counts_every_attempt_once_and_says_what_the_retry_sp
     emulator.reset_log()
     second = await first.aretry_failed(include_blocked=True, max_attempts=3)
     retry_cost, retry_tokens, answered = _billed(emulator)
-    assert answered == 2 and emulator.count(endpoint="generateContent", status=503) == 1
+    assert answered == 2 and emulator.count(endpoint="generateContent", status=500) == 1
     df2 = second.df
     assert df2["success"].tolist() == [True, True, False]
 

@@ -150,10 +150,13 @@ def test_fault_soak(make_emulator: Any) -> None:
     expected_success = [kind != "blocked" for kind in kinds]
     assert df["success"].tolist() == expected_success, df.loc[df["success"] != expected_success, ["text", "error"]]
     assert df.loc[[k == "blocked" for k in kinds], "blocked"].all()
-    # no item past its attempt budget; rate-limit waits counted apart
+    # no item past its attempt budget; rate-limit waits and 503s (not billed, not the item's fault) counted apart
     assert (df["attempts"] <= MAX_ATTEMPTS).all()
     assert df["rate_limit_waits"].tolist() == [n if kind == "429" else 0 for kind, _, n in plans]
-    expected_attempts = [1 if k in ("clean", "bad-json", "blocked", "429") else n + 1 for k, _, n in plans]
+    unavailable = ["fail:503" in marker for _, marker, _ in plans]
+    assert df["unavailable_waits"].tolist() == [n if u else 0 for (_, _, n), u in zip(plans, unavailable, strict=True)]
+    once = ("clean", "bad-json", "blocked", "429")
+    expected_attempts = [1 if k in once or u else n + 1 for (k, _, n), u in zip(plans, unavailable, strict=True)]
     # a reset may be re-sent by the HTTP client itself (a dropped pooled connection) before it is an attempt
     reset = [kind == "reset" for kind in kinds]
     assert df.loc[reset, "attempts"].isin([1, 2]).all()
