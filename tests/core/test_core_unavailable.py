@@ -46,7 +46,7 @@ def test_nothing_but_503s_for_the_window_stops_the_run_and_wakes_the_retries_wai
     batch = run(work, config, error_classifier=ScriptClassifier())
     a, c, *queued = batch.results
     # a's 503s at 0, 1, 3, 7, 15 (c's at 0.5, 2, 4.5, 9): at 15 the 503s have lasted 15 s since the first at 0
-    assert [t for t, _, _ in fast.calls] == [0, 1, 3, 7, 15]
+    assert [t for t, _, _ in fast.calls] == [0, 1, 3, 7, 15] and (a.unavailable_waits, a.latency_s) == (5, 15)
     # c, waiting until 17 for its next attempt, is woken and fails at 15 instead of sending it
     assert [t for t, _, _ in slow.calls] == [0, 1.5, 4, 8.5] and c.latency_s == 15
     assert not batch.succeeded and all(isinstance(r.error, Unavailable) for r in batch.results)
