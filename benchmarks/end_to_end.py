@@ -147,7 +147,13 @@ class Limits:
     tpm: int | None = None
     schema: type[pydantic.BaseModel] | None = None
     attempts: int = 3  # the peer's default; only the faults scenario has failures that use attempts
+    unavailable_waits: int | None = None  # ours: 503s waited out apart from the attempts; None: our default
     store: str | None = None
+
+    def retry(self) -> nl.RetryConfig:
+        """Our retry settings for these limits."""
+        waits = {} if self.unavailable_waits is None else {"max_unavailable_waits": self.unavailable_waits}
+        return nl.RetryConfig(max_attempts=self.attempts, **waits)
 
 
 @dataclass
@@ -226,8 +232,7 @@ async def processor(client: genai.Client, prompts: list[str], limits: Limits) ->
     """``ParallelBatchProcessor`` + ``GeminiStrategy``, item construction and ``add_work`` included."""
     strategy = GeminiStrategy(client, MODEL, response_schema=limits.schema)
     rate_limit = nl.RateLimitConfig(requests_per_minute=limits.rpm, tokens_per_minute=limits.tpm)
-    retry = nl.RetryConfig(max_attempts=limits.attempts)
-    config = ProcessorConfig(max_workers=limits.workers, rate_limit=rate_limit, retry=retry)
+    config = ProcessorConfig(max_workers=limits.workers, rate_limit=rate_limit, retry=limits.retry())
     async with ParallelBatchProcessor(config) as proc:
         for i, prompt in enumerate(prompts):
             await proc.add_work(LLMWorkItem(str(i), strategy, prompt))
@@ -245,7 +250,7 @@ async def arun(client: genai.Client, prompts: list[str], limits: Limits) -> int:
             max_workers=limits.workers,
             rpm=limits.rpm,
             tpm=limits.tpm,
-            max_attempts=limits.attempts,
+            retry=limits.retry(),
             progress=False,
             store=limits.store or os.path.join(directory, "store.sqlite"),
         )
@@ -461,62 +466,66 @@ def faults(args: argparse.Namespace) -> None:
     names = _names(args, with_hand_written=False)
     kinds = ["503"] * 4 + [f"429:{args.retry_delay:g}"]  # drawn uniformly: 4/5 of the faults are 503s, 1/5 429s
     peer = "async-batch-llm GeminiStrategy"
+    # (runner, attempts, 503s waited out apart from them: None for the peer and for our default, label)
     if args.attempts is not None:
-        cases = [(name, args.attempts, "") for name in names]
+        n = args.attempts
+        cases = [(name, n, None if name == peer else n - 1, "") for name in names]
     else:
         ours = nl.RetryConfig().max_attempts
         theirs = _peer_default_attempts() if _peer_installed() else None
-        cases = [(name, theirs if name == peer else ours, " (default)") for name in names]
-        if theirs is not None and theirs != ours:
-            cases += [(name, theirs, " (the peer's default)") for name in names if name != peer]
+        cases = [(name, theirs if name == peer else ours, None, " (default)") for name in names]
+        if theirs is not None:
+            cases += [(name, theirs, theirs - 1, " (the peer's)") for name in names if name != peer]
         cases.sort(key=lambda case: names.index(case[0]))
     print(
         f"faults: {args.items:,} items, {args.workers} workers, {args.latency * 1e3:.0f} ms latency, "
         f"{args.fault_rate:.0%} of requests fail (4/5 503, 1/5 429 with retry in {args.retry_delay:g} s), "
         f"interleaved rounds: {args.fault_rounds}; {_load()}"
     )
-    runs: dict[tuple[str, int], list[tuple[Measure, float]]] = {(name, n): [] for name, n, _ in cases}
-    reruns: dict[tuple[str, int], list[Measure]] = {(name, n): [] for name, n, _ in cases}
+    runs: dict[tuple[str, int, int | None], list[tuple[Measure, float]]] = {case[:3]: [] for case in cases}
+    reruns: dict[tuple[str, int, int | None], list[Measure]] = {case[:3]: [] for case in cases}
     for seed in range(1, args.fault_rounds + 1):
         for name in names:
-            mine = [n for case, n, _ in cases if case == name and not _capped(runs[name, n])]
+            mine = [case[:3] for case in cases if case[0] == name and not _capped(runs[case[:3]])]
             if not mine:
                 continue
             with _emulator(latency_s=args.latency) as emulator:
                 clean = _measure(name, emulator, _prompts(args.items, 0), Limits(args.workers))
-            for n in mine:
+            for key in mine:
                 with (
                     tempfile.TemporaryDirectory() as directory,
                     _emulator(
                         latency_s=args.latency, fault_rate=args.fault_rate, fault_kinds=kinds, seed=seed
                     ) as emulator,
                 ):
-                    limits = Limits(args.workers, attempts=n, store=os.path.join(directory, "store.sqlite"))
+                    store = os.path.join(directory, "store.sqlite")
+                    limits = Limits(args.workers, attempts=key[1], unavailable_waits=key[2], store=store)
                     m = _measure(name, emulator, _prompts(args.items, 1), limits, args.cap)
                     if name == "nl.arun" and m.completed is not None:
                         # the notebook's cell run again, the faults still on: what a user does about a failed row
-                        reruns[name, n].append(_measure(name, emulator, _prompts(args.items, 1), limits, args.cap))
-                runs[name, n].append((m, clean.wall_s))
+                        reruns[key].append(_measure(name, emulator, _prompts(args.items, 1), limits, args.cap))
+                runs[key].append((m, clean.wall_s))
     print(
         "| runner | attempts per item | completed | 503s | 429s | wall s, median (range) | fault-free wall s "
         "| ÷ fault-free wall | the cell run again: completed (requests it sent) |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, n, label in cases:
-        measures = runs[name, n]
+    for name, n, waits, label in cases:
+        measures = runs[name, n, waits]
         walls, cleans = [m.wall_s for m, _ in measures], [clean for _, clean in measures]
         ratios = [m.wall_s / clean for m, clean in measures]
         done = " / ".join(m.done for m, _ in measures)
         errors = [f"{statistics.median(m.statuses.get(code, 0) for m, _ in measures):.0f}" for code in (503, 429)]
-        again = " / ".join(f"{m.done} ({sum(m.statuses.values())})" for m in reruns[name, n]) or "—"
+        again = " / ".join(f"{m.done} ({sum(m.statuses.values())})" for m in reruns[name, n, waits]) or "—"
+        tries = n if name == peer else _tries(n, waits)
         print(
-            f"| {name} | {n}{label} | {done} | {errors[0]} | {errors[1]} | {_median_range(walls, '.1f')} | "
+            f"| {name} | {tries}{label} | {done} | {errors[0]} | {errors[1]} | {_median_range(walls, '.1f')} | "
             f"{_median_range(cleans, '.1f')} | {_median_range(ratios, '.2f')}× | {again} |"
         )
     print(f"({_load()} after the runs)")
-    ours_attempts = sorted({n for name, n, _ in cases if name != peer}, reverse=True)
-    if ours_attempts:
-        _explain(args, kinds, ours_attempts)
+    ours = [(n, waits) for name, n, waits, _ in cases if name != peer]
+    if ours:
+        _explain(args, kinds, sorted(set(ours), key=lambda case: -case[0]))
 
 
 class _SeededFaults(nl.LLMCallStrategy[str]):
@@ -554,14 +563,12 @@ class _Timeline(nl.BaseObserver):
 
 
 async def _virtual_run(
-    args: argparse.Namespace, kinds: list[str], attempts: int, ramp: bool
+    args: argparse.Namespace, kinds: list[str], limits: Limits, ramp: bool
 ) -> tuple[int, _Timeline, float]:
     from notebookllm.gemini.classifier import GeminiErrorClassifier
 
     rate_limit = nl.RateLimitConfig() if ramp else nl.RateLimitConfig(slow_start_items=0)
-    config = ProcessorConfig(
-        max_workers=args.workers, retry=nl.RetryConfig(max_attempts=attempts), rate_limit=rate_limit
-    )
+    config = ProcessorConfig(max_workers=args.workers, retry=limits.retry(), rate_limit=rate_limit)
     strategy, timeline = _SeededFaults(args, kinds), _Timeline()
     async with ParallelBatchProcessor(config, error_classifier=GeminiErrorClassifier(), observers=[timeline]) as proc:
         for i in range(args.items):
@@ -570,7 +577,7 @@ async def _virtual_run(
     return batch.succeeded, timeline, asyncio.get_running_loop().time()
 
 
-def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[int]) -> None:
+def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[tuple[int, int | None]]) -> None:
     """Where the wall time goes: our processor on the virtual clock (``notebookllm.core.virtual_clock``), so only its
     waits count."""
     events = nl.ProcessingEvent
@@ -585,8 +592,9 @@ def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[int]) ->
         "| in cooldowns (of it: later 429s) | in ramps | the rest | longest item (latency + backoff) | wall | floor |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for n, ramp in [(n, True) for n in attempts] + [(attempts[0], False)]:
-        succeeded, timeline, end = run_virtual(_virtual_run(args, kinds, n, ramp))
+    for (n, waits), ramp in [(case, True) for case in attempts] + [(attempts[0], False)]:
+        limits = Limits(args.workers, attempts=n, unavailable_waits=waits)
+        succeeded, timeline, end = run_virtual(_virtual_run(args, kinds, limits, ramp))
         outcomes = [
             429 if e is events.RATE_LIMIT_HIT else 200 if e is events.ITEM_COMPLETED else 503
             for _, e, _ in timeline.events
@@ -619,11 +627,18 @@ def _explain(args: argparse.Namespace, kinds: list[str], attempts: list[int]) ->
         chain = max(chains.values())
         floor = max(fewest * args.retry_delay + math.ceil(len(outcomes) / args.workers) * args.latency, chain)
         print(
-            f"| {n} | {'yes' if ramp else 'none'} | {succeeded / args.items:.1%} | {len(outcomes):,} "
+            f"| {_tries(n, waits)} | {'yes' if ramp else 'none'} | {succeeded / args.items:.1%} | {len(outcomes):,} "
             f"({outcomes.count(429)}, {outcomes.count(503)}) | {len(starts)} ({fewest}) | {cooling:.1f} s "
             f"({extended:.1f} s) | {ramping:.1f} s | {end - cooling - ramping:.1f} s | {chain:.1f} s | {end:.1f} s "
             f"| {floor:.1f} s |"
         )
+
+
+def _tries(attempts: int, waits: int | None) -> str:
+    """Our retry settings as the tables show them: attempts, and the 503s waited out apart from them."""
+    if waits is None:
+        return f"{attempts} + {nl.RetryConfig().max_unavailable_waits} 503s"
+    return f"{attempts}, 503s included" if waits == attempts - 1 else f"{attempts} + {waits} 503s"
 
 
 def _capped(measures: list[tuple[Measure, float]]) -> bool:

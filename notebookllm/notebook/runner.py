@@ -250,7 +250,7 @@ async def arun(
         rpm / tpm: client-side requests- and tokens-per-minute limits. Given neither, a run with a store and one
             ``GeminiStrategy`` paces at the per-minute limits Google last reported in a 429 for its model and key
             (said in one line; see :mod:`notebookllm.notebook.observed_limits`).
-        max_attempts: attempts per item, rate-limit waits not counted (default 5, google-genai's own);
+        max_attempts: attempts per item, 429s and 503s not counted (default 5, google-genai's own);
             ``retry`` / ``rate_limit`` give full control through :class:`RetryConfig` / :class:`RateLimitConfig`.
         timeout: seconds one attempt may take.
         dry_run: call each strategy's ``dry_run`` instead: nothing is sent, billed or stored.
