@@ -390,7 +390,7 @@ def throughput(args: argparse.Namespace) -> None:
         cpu = statistics.median(m.cpu_ms_per_item for m in measures)
         spread = f"{min(m.rate for m in measures) / base:.2f}-{max(m.rate for m in measures) / base:.2f}×"
         over = args.items / rate / bound if bound and rate else math.inf
-        print(f"| {name} | {rate:,.0f} | {rate / base:.2f}× | {spread} | {over:.2f} | {cpu:.2f} | {1e3 / cpu:,.0f} |")
+        print(f"| {name} | {rate:,.0f} | {rate / base:.2f}× | {spread} | {over:.3f} | {cpu:.2f} | {1e3 / cpu:,.0f} |")
         failed = [m for m in measures if m.completed != m.items]
         if failed:
             print(f"|  ↳ incomplete runs: {[(m.completed, m.statuses) for m in failed]} |")

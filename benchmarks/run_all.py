@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 COMMANDS: list[tuple[list[str], int]] = [
     (["end_to_end.py", "throughput"], 900),
     (["end_to_end.py", "throughput", "--items", "1000", "--workers", "20"], 600),
+    (["end_to_end.py", "throughput", "--items", "400", "--workers", "20", "--latency", "1", "--rounds", "3"], 900),
     (["end_to_end.py", "throughput", "--items", "2000", "--workers", "100", "--schema"], 600),
     (["end_to_end.py", "throughput", "--items", "2000", "--workers", "100", "--rounds", "1", "--saturate"], 900),
     (["end_to_end.py", "ratelimit"], 900),
